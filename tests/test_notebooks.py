@@ -1,0 +1,22 @@
+"""Run every notebook in `nbs/` as a test, exactly as `nbdev_test` does (same flags, same executor).
+
+`pytest` is the project's test command: each notebook is one test item, so the run ends with pytest's usual
+summary. Cells flagged with a `tst_flags` flag from settings.ini (`slow`, `cuda`) are skipped unless named in
+`--nbflags`, e.g. `pytest --nbflags slow`.
+"""
+import os
+from pathlib import Path
+import pytest
+from nbdev.config import get_config
+from nbdev.test import test_nb
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+CFG = get_config()
+NBS = sorted(p for p in Path(CFG.nbs_path).rglob("*.ipynb")
+             if not any(part.startswith(('_', '.')) for part in p.relative_to(CFG.nbs_path).parts))
+
+@pytest.mark.parametrize("nb", NBS, ids=[str(p.relative_to(CFG.nbs_path)) for p in NBS])
+def test_notebook(nb, request):
+    force = request.config.getoption("--nbflags").split()
+    ok, secs = test_nb(nb, skip_flags=CFG.tst_flags.split(), force_flags=force, showerr=True, basepath=CFG.config_path)
+    assert ok, f"{nb.name} failed (see the traceback above)"
