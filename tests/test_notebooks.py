@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 import pytest
 from nbdev.config import get_config
-from nbdev.test import test_nb
+from nbdev.test import test_nb as run_notebook  # (renamed so pytest does not collect it)
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 CFG = get_config()
@@ -18,5 +18,5 @@ NBS = sorted(p for p in Path(CFG.nbs_path).rglob("*.ipynb")
 @pytest.mark.parametrize("nb", NBS, ids=[str(p.relative_to(CFG.nbs_path)) for p in NBS])
 def test_notebook(nb, request):
     force = request.config.getoption("--nbflags").split()
-    ok, secs = test_nb(nb, skip_flags=CFG.tst_flags.split(), force_flags=force, showerr=True, basepath=CFG.config_path)
+    ok, secs = run_notebook(nb, skip_flags=CFG.tst_flags.split(), force_flags=force, showerr=True, basepath=CFG.config_path)
     assert ok, f"{nb.name} failed (see the traceback above)"
