@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['MODELS', 'count_params', 'ShortcutA', 'BasicBlock', 'ResNetCIFAR', 'resnet_cifar', 'Inception', 'GoogLeNetCIFAR',
+__all__ = ['count_params', 'ShortcutA', 'BasicBlock', 'ResNetCIFAR', 'resnet_cifar', 'Inception', 'GoogLeNetCIFAR',
            'googlenet_cifar', 'resnet50', 'mlp', 'imdb_mlp', 'FMNISTCNN', 'fmnist_cnn', 'get_model']
 
 # %% ../nbs/05_models.ipynb #4812e18b
@@ -235,7 +235,7 @@ def fmnist_cnn(n_classes:int=10, # number of outputs
     _check_n_classes(n_classes); _check_dropout(dropout)
     return FMNISTCNN(n_classes, in_ch, dropout)
 
-# %% ../nbs/05_models.ipynb #dc934d7c
+# %% ../nbs/05_models.ipynb #d7dd87ed
 MODELS = {
     'resnet20': functools.partial(resnet_cifar, 20), 'resnet32': functools.partial(resnet_cifar, 32),
     'resnet44': functools.partial(resnet_cifar, 44), 'resnet56': functools.partial(resnet_cifar, 56),
@@ -244,6 +244,7 @@ MODELS = {
     'imdb_mlp': imdb_mlp, 'fmnist_cnn': fmnist_cnn, 'mlp': mlp,
 }
 
+# %% ../nbs/05_models.ipynb #dc934d7c
 def get_model(name:str, # a key of `MODELS`: 'resnet20/32/44/56/110', 'googlenet', 'resnet50', 'imdb_mlp', 'fmnist_cnn', 'mlp'
               n_classes:int, # number of outputs
               **kwargs # passed to the builder (e.g. `n_in` for 'mlp', `dropout`, `weights` for 'resnet50')
