@@ -25,6 +25,7 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.optimizer import SGD
 from .weighting import EDF, DMEDF, DN_EPS, batch_max, integral_of
+import dm_repro.losses as losses
 from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, synthetic_dls
 from .callback import DMCallback
 try: from fastai.distributed import DistributedDL  # fastai.distributed (and `Learner.distrib_ctx`) need `accelerate`
@@ -139,7 +140,7 @@ def ddp_check(out, # folder where process k writes `rank{k}.pt`
 # %% ../nbs/21_scaling.ipynb #95f78109
 def _world_size(scope:str)->int:
     "World size that a `scope='global'` normaliser spans (1 for 'local' or outside torch.distributed)"
-    return dist.get_world_size() if scope == 'global' and dist.is_available() and dist.is_initialized() else 1
+    return losses._world_size() if scope == 'global' else 1
 
 class DMGradAccum(Callback):
     "Gradient accumulation that normalises DM over the whole accumulated batch: k micro-batches of B give the gradient of one batch of kB"
