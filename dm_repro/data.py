@@ -15,19 +15,19 @@ from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.torch_core import default_device
 from fasttransform.transform import ItemTransform, Pipeline
-from .noise import IMBALANCE_VARIANTS, NOISE_VARIANTS, corrupt_labels
+from .noise import COARSE_VARIANTS, IMBALANCE_VARIANTS, NOISE_VARIANTS, corrupt_labels
 from .noise import imbalance as _subsample_imbalance
 
 # %% auto #0
 __all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'FASHION_CLASSES', 'CIFAR_STATS', 'DATASET_CLASSES', 'NOISE_DATASETS', 'data_root',
            'cache_root', 'find_data', 'split_idxs', 'load_digits_arrays', 'read_idx', 'load_fashion_mnist',
-           'load_mnist1d', 'load_cifar', 'normalize_review', 'load_imdb_texts', 'load_imdb_vectors', 'load_clothing1m',
-           'XTransform', 'ByteToFloat', 'NormalizeX', 'RandomCropPad', 'RandomFlipX', 'cifar_tfms', 'ArrayDataset',
-           'ArrayDL', 'NoisyDataLoaders', 'check_dls_args', 'load_arrays', 'get_dls', 'IndexedTfmdDL',
-           'clothing1m_tfms']
+           'load_mnist1d', 'load_fashion_pairs', 'load_cifar', 'normalize_review', 'load_imdb_texts',
+           'load_imdb_vectors', 'load_clothing1m', 'XTransform', 'ByteToFloat', 'NormalizeX', 'RandomCropPad',
+           'RandomFlipX', 'cifar_tfms', 'ArrayDataset', 'ArrayDL', 'NoisyDataLoaders', 'check_dls_args', 'load_arrays',
+           'get_dls', 'IndexedTfmdDL', 'clothing1m_tfms']
 
 # %% ../nbs/04_data.ipynb #9ddfef06
-DATASETS = ('digits', 'fashion_mnist', 'mnist1d', 'cifar10', 'cifar100', 'clothing1m', 'imdb')
+DATASETS = ('digits', 'fashion_mnist', 'mnist1d', 'cifar10', 'cifar100', 'clothing1m', 'imdb', 'fashion_pairs')
 FASHION_MNIST_DIR = Path('/usr/share/datasets/fashion-mnist') # where Debian's `dataset-fashion-mnist` puts the IDX files
 
 def data_root()->Path:
@@ -159,6 +159,56 @@ def load_mnist1d(seed:int=None, # the generator's seed (default: the package def
             tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
             np.savez(tmp, **arrs); os.replace(tmp, fn)
     return AttrDict(name='mnist1d', n_classes=10, classes=[str(i) for i in range(10)], settings=settings, cache_file=str(fn), **arrs)
+
+# %% ../nbs/04_data.ipynb #06171375
+def load_fashion_pairs(n_per_class:int=100, # training images per class (at most 300: each source image is used once)
+                       n_test_per_class:int=30, # test images per class (at most 50)
+                       size:int=7, # side of each item after average pooling from 28×28: 4, 7, 14 or 28
+                       seed:int=0, # seed of the item draws (it defines the data set; keep it fixed across runs)
+                       path=None, # Fashion-MNIST folder (default: Debian's `FASHION_MNIST_DIR`)
+                       cache:bool=True, # cache the arrays under `cache_root()`
+                      )->AttrDict:
+    "Fashion pairs-100 as normalised float32 (N, 1, size, 2·size) arrays: 100 classes (left, right item), superclass = left item"
+    for k, v, hi in (('n_per_class', n_per_class, 300), ('n_test_per_class', n_test_per_class, 50)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
+            raise ValueError(f"{k} must be an integer in [1, {hi}] (each Fashion-MNIST image is used at most once), got {v!r}")
+    if size not in (4, 7, 14, 28): raise ValueError(f"size must divide 28: one of 4, 7, 14, 28, got {size!r}")
+    settings = dict(n_per_class=int(n_per_class), n_test_per_class=int(n_test_per_class), size=int(size), seed=int(seed), version=1)
+    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    fn = cache_root()/f'fashion_pairs_{key}.npz'
+    if cache and fn.exists():
+        with np.load(fn) as z: arrs = {k: z[k] for k in z.files}
+    else:
+        fm, rng, f = load_fashion_mnist(path), np.random.default_rng(seed), 28 // size
+        raw = [read_idx(next(p for p in (Path(path or FASHION_MNIST_DIR)/f'{s}-images-idx3-ubyte.gz',
+                                          Path(path or FASHION_MNIST_DIR)/f'{s}-images-idx3-ubyte') if p.exists()))
+               for s in ('train', 't10k')]
+        arrs = {}
+        for split, x, y, n in (('train', raw[0], fm.y_train, n_per_class), ('test', raw[1], fm.y_test, n_test_per_class)):
+            pools = [rng.permutation(np.flatnonzero(y == c)) for c in range(10)]
+            used, srcs = np.zeros(10, np.int64), []
+            for a in range(10):
+                for b in range(10):
+                    l = pools[a][used[a]:used[a] + n]; used[a] += n
+                    r = pools[b][used[b]:used[b] + n]; used[b] += n
+                    srcs.append(np.stack([l, r], 1))
+            src = np.concatenate(srcs)
+            small = x.astype(np.float32).reshape(-1, size, f, size, f).mean((2, 4)) / 255
+            arrs[f'x_{split}'] = np.concatenate([small[src[:, 0]], small[src[:, 1]]], 2)[:, None]
+            arrs[f'y_{split}'] = np.repeat(np.arange(100), n).astype(np.int64)
+            arrs[f'src_{split}'] = src
+        mean, std = arrs['x_train'].mean(dtype=np.float64), arrs['x_train'].std(dtype=np.float64)
+        for s in ('train', 'test'): arrs[f'x_{s}'] = ((arrs[f'x_{s}'] - np.float32(mean)) / np.float32(std)).astype(np.float32)
+        arrs['norm'] = np.array([mean, std])
+        if cache:
+            fn.parent.mkdir(parents=True, exist_ok=True)
+            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
+            np.savez(tmp, **arrs); os.replace(tmp, fn)
+    classes = [f'{FASHION_CLASSES[a]}|{FASHION_CLASSES[b]}' for a in range(10) for b in range(10)]
+    return AttrDict(name='fashion_pairs', n_classes=100, classes=classes, coarse_classes=list(FASHION_CLASSES),
+                    coarse_train=arrs['y_train'] // 10, coarse_test=arrs['y_test'] // 10, settings=settings,
+                    cache_file=str(fn), mean=float(arrs['norm'][0]), std=float(arrs['norm'][1]),
+                    **{k: v for k, v in arrs.items() if k != 'norm'})
 
 # %% ../nbs/04_data.ipynb #afb18ea6
 CIFAR_STATS = {10: ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),  # per-channel mean, std of the [0,1] training pixels
@@ -438,9 +488,9 @@ class NoisyDataLoaders(DataLoaders):
                 f"noise {i.get('noise')} r={i.get('rate')} (realised {i.get('realised_rate') or 0:.4f}))")
 
 # %% ../nbs/04_data.ipynb #58a0d623
-DATASET_CLASSES = {'digits': 10, 'fashion_mnist': 10, 'mnist1d': 10, 'cifar10': 10, 'cifar100': 100, 'clothing1m': 14, 'imdb': 2}
+DATASET_CLASSES = {'digits': 10, 'fashion_mnist': 10, 'mnist1d': 10, 'cifar10': 10, 'cifar100': 100, 'clothing1m': 14, 'imdb': 2, 'fashion_pairs': 100}
 NOISE_DATASETS = {'cifar100_pair': ('cifar100',), 'cifar100_per_image': ('cifar100',), 'cifar100_cyclic': ('cifar100',),
-                  'cifar10_pair': ('cifar10',)} # noise variants tied to particular datasets
+                  'cifar10_pair': ('cifar10',), 'superclass_pair': ('cifar100', 'fashion_pairs')} # noise variants tied to particular datasets
 _AUGMENTABLE = ('cifar10', 'cifar100', 'clothing1m')
 
 def check_dls_args(name, noise=None, rate=0., valid_pct=0., imbalance=None, augment=None):
@@ -454,7 +504,7 @@ def check_dls_args(name, noise=None, rate=0., valid_pct=0., imbalance=None, augm
         if name == 'clothing1m': raise ValueError("Clothing1M's training labels are already noisy (real-world noise): pass noise=None")
         need = NOISE_DATASETS.get(noise)
         if need and name not in need:
-            why = ("needs CIFAR-100's superclasses (coarse labels)" if noise.startswith('cifar100')
+            why = ("needs superclasses (coarse labels), which CIFAR-100 and fashion_pairs have" if noise in COARSE_VARIANTS
                    else "maps CIFAR-10's class indices (truck->automobile, bird->airplane, ...)")
             raise ValueError(f"noise {noise!r} {why}, which dataset {name!r} does not have; use it with {' or '.join(need)}, "
                              "or pick a generic variant ('symmetric', 'pair', 'transition')")
@@ -488,6 +538,7 @@ def load_arrays(name:str, # dataset name (all of `DATASETS` but 'clothing1m', wh
     if name == 'digits': return load_digits_arrays(**kwargs)
     if name == 'fashion_mnist': return load_fashion_mnist(path, **kwargs)
     if name == 'mnist1d': return load_mnist1d(**kwargs)
+    if name == 'fashion_pairs': return load_fashion_pairs(path=path, **kwargs)
     if name == 'imdb': return load_imdb_vectors(path, **kwargs)
     return load_cifar(path, n_classes=10 if name == 'cifar10' else 100, **kwargs)
 
@@ -539,7 +590,7 @@ def get_dls(name:str='digits', # dataset: 'digits','fashion_mnist','mnist1d','ci
     rec = None
     if noise is not None:
         rec = corrupt_labels(clean, noise, None if noise == 'transition' and not rate else rate, n_classes=d.n_classes,
-                             seed=noise_seed, coarse=None if coarse is None or not noise.startswith('cifar100') else coarse[tr],
+                             seed=noise_seed, coarse=None if coarse is None or noise not in COARSE_VARIANTS else coarse[tr],
                              **(noise_kwargs or {}))
     noisy = rec.noisy if rec is not None else clean
     if len(tr) < bs and drop_last: raise ValueError(f"only {len(tr)} training examples for bs={bs} with drop_last=True: lower bs or pass drop_last=False")

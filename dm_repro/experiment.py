@@ -202,7 +202,8 @@ RunConfig.validate = _validate
 
 # %% ../nbs/06_experiment.ipynb #ec6cf15e
 _NOISE_SHORT = {'symmetric': 'sym', 'symmetric_inclusive': 'symincl', 'symmetric_exact': 'symexact', 'cifar100_pair': 'asym',
-                'cifar100_per_image': 'asymimg', 'cifar100_cyclic': 'asymcyc', 'cifar10_pair': 'c10pair', 'pair': 'pair'}
+                'cifar100_per_image': 'asymimg', 'cifar100_cyclic': 'asymcyc', 'cifar10_pair': 'c10pair', 'pair': 'pair',
+                'superclass_pair': 'scpair'}
 
 def _run_id(self:RunConfig)->str:
     "Readable prefix + 10 hex digits of the sha1 of the canonical JSON"

@@ -83,13 +83,16 @@ def resnet_cifar(depth:int=44, # 6n+2: 20, 32, 44, 56, 110, ...
                  in_ch:int=3, # input channels (3 for CIFAR)
                  dropout:float=0., # dropout before the final linear layer
                  shortcut:str='B', # 'B': 1×1 conv + BN projection where the width doubles (the paper's released ResNet-44); 'A': zero-padded identity (He et al.'s CIFAR nets)
+                 widths=(16, 32, 64), # channels of the three stages (the paper's 16/32/64; wider for small reduced-scale testbeds)
                 )->ResNetCIFAR:
     "CIFAR-style ResNet-`depth` (He et al. 2016), `depth` = 6n+2"
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n+2 with n >= 1 (20, 32, 44, 56, 110, ...), got {depth!r}")
     if shortcut not in ('A', 'B'): raise ValueError(f"shortcut must be 'A' (zero-padded identity) or 'B' (1x1 projection), got {shortcut!r}")
     _check_n_classes(n_classes); _check_dropout(dropout)
-    return ResNetCIFAR((depth - 2) // 6, n_classes, in_ch, dropout, shortcut)
+    if len(widths) != 3 or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in widths):
+        raise ValueError(f"widths must be three positive integers (channels of the three stages), got {widths!r}")
+    return ResNetCIFAR((depth - 2) // 6, n_classes, in_ch, dropout, shortcut, tuple(widths))
 
 # %% ../nbs/05_models.ipynb #d1863fca
 def _cbr(ni, nf, ks): return [nn.Conv2d(ni, nf, ks, padding=ks // 2), nn.BatchNorm2d(nf), nn.ReLU(inplace=True)]
@@ -239,13 +242,13 @@ def fmnist_cnn(n_classes:int=10, # number of outputs
 MODELS = {
     'resnet20': functools.partial(resnet_cifar, 20), 'resnet32': functools.partial(resnet_cifar, 32),
     'resnet44': functools.partial(resnet_cifar, 44), 'resnet56': functools.partial(resnet_cifar, 56),
-    'resnet110': functools.partial(resnet_cifar, 110),
+    'resnet110': functools.partial(resnet_cifar, 110), 'resnet': resnet_cifar,
     'googlenet': googlenet_cifar, 'resnet50': resnet50,
     'imdb_mlp': imdb_mlp, 'fmnist_cnn': fmnist_cnn, 'mlp': mlp,
 }
 
 # %% ../nbs/05_models.ipynb #dc934d7c
-def get_model(name:str, # a key of `MODELS`: 'resnet20/32/44/56/110', 'googlenet', 'resnet50', 'imdb_mlp', 'fmnist_cnn', 'mlp'
+def get_model(name:str, # a key of `MODELS`: 'resnet20/32/44/56/110', 'resnet' (any depth=, widths=), 'googlenet', 'resnet50', 'imdb_mlp', 'fmnist_cnn', 'mlp'
               n_classes:int, # number of outputs
               **kwargs # passed to the builder (e.g. `n_in` for 'mlp', `dropout`, `weights` for 'resnet50')
              )->nn.Module:

@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['NOISE_VARIANTS', 'IMBALANCE_VARIANTS', 'CIFAR100_COARSE', 'CIFAR10_PAIRS', 'content_hash', 'NoisyLabels',
-           'corrupt_labels', 'Imbalanced', 'imbalance', 'Corruption', 'corrupt', 'save_noisy', 'load_noisy']
+__all__ = ['NOISE_VARIANTS', 'COARSE_VARIANTS', 'IMBALANCE_VARIANTS', 'CIFAR100_COARSE', 'CIFAR10_PAIRS', 'content_hash',
+           'NoisyLabels', 'corrupt_labels', 'Imbalanced', 'imbalance', 'Corruption', 'corrupt', 'save_noisy',
+           'load_noisy']
 
 # %% ../nbs/03_noise.ipynb #243015f7
 NOISE_VARIANTS = ('symmetric', 'symmetric_inclusive', 'symmetric_exact', 'cifar100_pair', 'cifar100_per_image',
-                  'cifar100_cyclic', 'cifar10_pair', 'pair', 'transition')
+                  'cifar100_cyclic', 'cifar10_pair', 'pair', 'superclass_pair', 'transition')
+COARSE_VARIANTS = ('cifar100_pair', 'cifar100_per_image', 'cifar100_cyclic', 'superclass_pair') # variants that need coarse= (superclasses)
 IMBALANCE_VARIANTS = ('binary_ratio', 'long_tail_exp', 'long_tail_step')
 
 def _as_labels(labels, name='labels')->np.ndarray:
@@ -181,15 +183,18 @@ def _symmetric_exact(y, r, C, rng):
     return noisy, _sym_T(C, r), {'n_flipped': k}
 
 # %% ../nbs/03_noise.ipynb #814d2a95
+def _flip_exact(noisy, y_order, starts, s, t, r, rng, T):
+    "Flip exactly ⌊r·n_s⌋ examples of class `s` (drawn without replacement) to `t`; record r in the nominal matrix"
+    idx = y_order[starts[s]:starts[s+1]]
+    noisy[rng.choice(idx, _floor(r * len(idx)), replace=False)] = t
+    T[s, s], T[s, t] = 1 - r, r
+
 def _cifar100_pair(y, r, C, rng, groups):
     noisy, T, pairs = y.copy(), np.eye(C), []
     order = np.argsort(y, kind='stable'); starts = np.r_[0, np.cumsum(np.bincount(y, minlength=C))]
     for g in groups:
         a, b = (int(v) for v in rng.choice(g, 2, replace=False))
-        for s, t in ((a, b), (b, a)):
-            idx = order[starts[s]:starts[s+1]]
-            noisy[rng.choice(idx, _floor(r * len(idx)), replace=False)] = t
-            T[s, s], T[s, t] = 1 - r, r
+        for s, t in ((a, b), (b, a)): _flip_exact(noisy, order, starts, s, t, r, rng, T)
         pairs.append([a, b])
     return noisy, T, {'pairs': pairs}
 
@@ -209,6 +214,17 @@ def _cifar100_cyclic(y, r, C, rng, groups):
     m = np.arange(C)
     for g in groups: m[g] = np.roll(g, -1)
     return _with_prob(y, r, m, rng), _map_T(m, r), {'next': m.tolist()}
+
+# %% ../nbs/03_noise.ipynb #b0074f2d
+def _superclass_pair(y, r, C, rng, groups):
+    noisy, T, pairs = y.copy(), np.eye(C), []
+    order = np.argsort(y, kind='stable'); starts = np.r_[0, np.cumsum(np.bincount(y, minlength=C))]
+    for g in groups:
+        perm = [int(v) for v in rng.permutation(g)]
+        for a, b in zip(perm[0::2], perm[1::2]):
+            for s, t in ((a, b), (b, a)): _flip_exact(noisy, order, starts, s, t, r, rng, T)
+            pairs.append([a, b])
+    return noisy, T, {'pairs': pairs}
 
 # %% ../nbs/03_noise.ipynb #ee878ed8
 CIFAR10_PAIRS = {9: 1, 2: 0, 4: 7, 3: 5, 5: 3} # truck->automobile, bird->airplane, deer->horse, cat<->dog
@@ -248,7 +264,7 @@ def corrupt_labels(labels, # clean labels in [0, C): numpy array, list or torch 
                    rate:float|None, # noise rate r in [0, 1) (for 'transition': None, or the matrix's expected rate)
                    n_classes:int|None=None, # number of classes C (default max(labels)+1; 10 for 'cifar10_pair')
                    seed:int=0, # seed of the numpy Generator that draws the noise
-                   coarse=None, # superclass per example (length N) or per class (length C); cifar100_* variants only
+                   coarse=None, # superclass per example (length N) or per class (length C); `COARSE_VARIANTS` only
                    transition=None, # (C, C) row-stochastic matrix; variant 'transition' only
                   )->NoisyLabels:
     "Corrupt `labels` with the named noise `variant` at `rate`, reproducibly from `seed`; returns numpy int64 labels"
@@ -273,12 +289,13 @@ def corrupt_labels(labels, # clean labels in [0, C): numpy array, list or torch 
         noisy, T, info = _transition(y, exp, C, np.random.default_rng(seed), T)
         return NoisyLabels(noisy, y, T, variant, exp, seed, C, info)
     r, C = _check_rate(rate, variant), _n_classes(y, n_classes)
-    if not variant.startswith('cifar100') and coarse is not None:
-        raise ValueError(f"coarse= is only used by the cifar100_* variants, not {variant!r}")
+    if variant not in COARSE_VARIANTS and coarse is not None:
+        raise ValueError(f"coarse= is only used by the cifar100_* and superclass_pair variants, not {variant!r}")
     rng = np.random.default_rng(seed)
-    if variant.startswith('cifar100'):
+    if variant in COARSE_VARIANTS:
         _, groups = _superclasses(coarse, y, C, variant)
-        f = {'cifar100_pair': _cifar100_pair, 'cifar100_per_image': _cifar100_per_image, 'cifar100_cyclic': _cifar100_cyclic}[variant]
+        f = {'cifar100_pair': _cifar100_pair, 'cifar100_per_image': _cifar100_per_image, 'cifar100_cyclic': _cifar100_cyclic,
+             'superclass_pair': _superclass_pair}[variant]
         noisy, T, info = f(y, r, C, rng, groups)
     else:
         f = {'symmetric': _symmetric, 'symmetric_inclusive': _symmetric_inclusive, 'symmetric_exact': _symmetric_exact,
