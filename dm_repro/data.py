@@ -4,391 +4,38 @@
 
 # %% ../nbs/04_data.ipynb #2ce7e9a7
 from __future__ import annotations
-import gzip, hashlib, json, os, pickle, random, re, struct, warnings
-from pathlib import Path
+import random
 from types import MethodType
 import numpy as np
 import torch
-import torch.nn.functional as F
-from fastcore.basics import AttrDict, ifnone, merge, store_attr
+from fastcore.basics import AttrDict, ifnone, merge
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.torch_core import default_device
-from fasttransform.transform import ItemTransform, Pipeline
+from fasttransform.transform import Pipeline
 from .noise import COARSE_VARIANTS, IMBALANCE_VARIANTS, NOISE_VARIANTS, corrupt_labels
 from .noise import imbalance as _subsample_imbalance
+from .data_embedded import (FASHION_MNIST_DIR, FASHION_CLASSES, data_root, cache_root, split_idxs,
+                                    load_digits_arrays, read_idx, load_fashion_mnist, load_mnist1d, load_fashion_pairs)
+from .data_paper import (CIFAR_STATS, find_data, load_cifar, normalize_review, load_imdb_texts, load_imdb_vectors,
+                                 load_clothing1m)
+from .data_tfms import XTransform, ByteToFloat, NormalizeX, RandomCropPad, RandomFlipX, cifar_tfms, clothing1m_tfms
 
 # %% auto #0
-__all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'FASHION_CLASSES', 'CIFAR_STATS', 'DATASET_CLASSES', 'NOISE_DATASETS', 'data_root',
-           'cache_root', 'find_data', 'split_idxs', 'load_digits_arrays', 'read_idx', 'load_fashion_mnist',
-           'load_mnist1d', 'load_fashion_pairs', 'load_cifar', 'normalize_review', 'load_imdb_texts',
-           'load_imdb_vectors', 'load_clothing1m', 'XTransform', 'ByteToFloat', 'NormalizeX', 'RandomCropPad',
-           'RandomFlipX', 'cifar_tfms', 'ArrayDataset', 'ArrayDL', 'NoisyDataLoaders', 'check_dls_args', 'load_arrays',
-           'get_dls', 'IndexedTfmdDL', 'clothing1m_tfms']
+__all__ = ['DATASETS', 'DATASET_CLASSES', 'NOISE_DATASETS', 'BatchIdxsMixin', 'ArrayDataset', 'ArrayDL', 'NoisyDataLoaders',
+           'check_dls_args', 'load_arrays', 'get_dls', 'IndexedTfmdDL']
 
-# %% ../nbs/04_data.ipynb #9ddfef06
+# %% ../nbs/04_data.ipynb #7904f8f5
 DATASETS = ('digits', 'fashion_mnist', 'mnist1d', 'cifar10', 'cifar100', 'clothing1m', 'imdb', 'fashion_pairs')
-FASHION_MNIST_DIR = Path('/usr/share/datasets/fashion-mnist') # where Debian's `dataset-fashion-mnist` puts the IDX files
 
-def data_root()->Path:
-    "Folder holding the datasets that must be downloaded: `$DM_REPRO_DATA`, else ~/.cache/dm_repro/data"
-    return Path(os.environ.get('DM_REPRO_DATA', '~/.cache/dm_repro/data')).expanduser()
-
-def cache_root()->Path:
-    "Folder for generated data (MNIST-1D arrays, IMDB document vectors): `$DM_REPRO_CACHE`, else ~/.cache/dm_repro"
-    return Path(os.environ.get('DM_REPRO_CACHE', '~/.cache/dm_repro')).expanduser()
-
-# Where to get each dataset that is not embedded, and the folder the loader expects
-_SOURCES = {
-    'cifar10': ("cifar-10-batches-py", "https://www.cs.toronto.edu/~kriz/cifar.html (cifar-10-python.tar.gz)",
-                ('data_batch_1', 'test_batch', 'batches.meta')),
-    'cifar100': ("cifar-100-python", "https://www.cs.toronto.edu/~kriz/cifar.html (cifar-100-python.tar.gz)",
-                 ('train', 'test', 'meta')),
-    'clothing1m': ("clothing1m", "the authors of Xiao et al. 2015 (https://github.com/Cysu/noisy_label, access on request)",
-                   ('noisy_label_kv.txt', 'clean_label_kv.txt', 'noisy_train_key_list.txt', 'clean_val_key_list.txt',
-                    'clean_test_key_list.txt', 'category_names_eng.txt')),
-    'imdb': ("aclImdb", "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
-             ('train/pos', 'train/neg', 'train/unsup', 'test/pos', 'test/neg')),
-}
-
-def find_data(name:str, # dataset name, one of 'cifar10', 'cifar100', 'clothing1m', 'imdb'
-              path=None, # the dataset's folder, or a folder containing it (default: `data_root()`)
-             )->Path:
-    "The folder of dataset `name` (checked for its release files), or a FileNotFoundError saying where to get it"
-    sub, url, need = _SOURCES[name]
-    base = Path(path).expanduser() if path is not None else data_root()
-    for d in (base, base/sub):
-        if all((d/f).exists() for f in need): return d
-    raise FileNotFoundError(
-        f"{name} not found: looked for {', '.join(need)} in {base} and in {base/sub}. Download it from {url}, "
-        f"extract it so that {base/sub/need[0]} exists (or pass path= to the folder holding those files; "
-        f"the default location is $DM_REPRO_DATA/{sub}, currently {data_root()/sub}).")
-
-# %% ../nbs/04_data.ipynb #2ec32770
-def split_idxs(y, # labels (N,)
-               n_take:int, # number of examples to take
-               seed:int=0, # seed of the numpy Generator
-               stratify:bool=True, # keep the class proportions (else a plain random subset)
-              )->tuple:
-    "Sorted index arrays `(rest, take)` partitioning range(N), with `len(take) == n_take`"
-    y = np.asarray(y); N = len(y)
-    if not 0 <= n_take <= N: raise ValueError(f"cannot take {n_take} of {N} examples: choose a size in [0, {N}]")
-    rng = np.random.default_rng(seed)
-    if not stratify: take = rng.permutation(N)[:n_take]
-    else:
-        classes, inv = np.unique(y, return_inverse=True)
-        counts = np.bincount(inv, minlength=len(classes))
-        quota = counts * n_take / max(N, 1)
-        k = np.floor(quota + 1e-9).astype(int)
-        order = np.lexsort((rng.random(len(classes)), -(quota - k)))
-        k[order[:n_take - k.sum()]] += 1
-        take = np.concatenate([rng.permutation(np.flatnonzero(inv == c))[:k[c]] for c in range(len(classes))] + [np.zeros(0, int)])
-    take = np.sort(take).astype(np.int64)
-    return np.setdiff1d(np.arange(N), take).astype(np.int64), take
-
-# %% ../nbs/04_data.ipynb #686589cc
-def load_digits_arrays(n_test:int=360, # size of the (stratified) test split
-                       seed:int=0, # seed of that split: fixed, so every run uses the same test set
-                      )->AttrDict:
-    "scikit-learn's digits as standardised float32 (N, 64) arrays, split 1437/360"
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    x, y = d.data.astype(np.float32), d.target.astype(np.int64)
-    tr, te = split_idxs(y, n_test, seed)
-    mu, sd = x[tr].mean(0), x[tr].std(0)
-    sd[sd == 0] = 1
-    x = (x - mu) / sd
-    return AttrDict(name='digits', x_train=x[tr], y_train=y[tr], x_test=x[te], y_test=y[te], n_classes=10,
-                    classes=[str(i) for i in range(10)])
-
-# %% ../nbs/04_data.ipynb #b0a73bc5
-def read_idx(fn, # an IDX file, gzipped if its name ends in .gz
-            )->np.ndarray:
-    "Read an unsigned-byte IDX file (the MNIST / Fashion-MNIST release format) into a uint8 array"
-    fn = Path(fn)
-    with (gzip.open if fn.suffix == '.gz' else open)(fn, 'rb') as f: data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{fn} is not an unsigned-byte IDX file (bad magic number {data[:4].hex()})")
-    nd = data[3]
-    dims = struct.unpack(f'>{nd}I', data[4:4 + 4*nd])
-    return np.frombuffer(data, np.uint8, offset=4 + 4*nd).reshape(dims)
-
-FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
-
-def load_fashion_mnist(path=None, # folder with the four IDX files (default: Debian's /usr/share/datasets/fashion-mnist)
-                      )->AttrDict:
-    "Fashion-MNIST as normalised float32 (N, 1, 28, 28) arrays, 60000 train / 10000 test"
-    path = Path(path) if path is not None else FASHION_MNIST_DIR
-    def fn(stem):
-        for f in (path/f'{stem}.gz', path/stem):
-            if f.exists(): return f
-        raise FileNotFoundError(f"Fashion-MNIST file {stem}(.gz) not found in {path}: install Debian's package "
-                                "(apt-get update && apt-get install -y dataset-fashion-mnist, which puts it in "
-                                f"{FASHION_MNIST_DIR}) or download the four IDX files from "
-                                "https://github.com/zalandoresearch/fashion-mnist and pass path= to their folder")
-    xs = [read_idx(fn(f'{s}-images-idx3-ubyte')) for s in ('train', 't10k')]
-    ys = [read_idx(fn(f'{s}-labels-idx1-ubyte')).astype(np.int64) for s in ('train', 't10k')]
-    h = np.bincount(xs[0].ravel(), minlength=256) / xs[0].size        # exact pixel statistics from the histogram
-    v = np.arange(256) / 255
-    mean = float(h @ v); std = float(np.sqrt(h @ (v - mean)**2))
-    xtr, xte = [((x.astype(np.float32) / 255 - np.float32(mean)) / np.float32(std))[:, None] for x in xs]
-    return AttrDict(name='fashion_mnist', x_train=xtr, y_train=ys[0], x_test=xte, y_test=ys[1], n_classes=10,
-                    classes=FASHION_CLASSES, mean=float(mean), std=float(std))
-
-# %% ../nbs/04_data.ipynb #9363da31
-def load_mnist1d(seed:int=None, # the generator's seed (default: the package default, 42, which gives the published data set)
-                 cache:bool=True, # cache the generated arrays under `cache_root()`
-                )->AttrDict:
-    "MNIST-1D as float32 (4000, 40) / (1000, 40) arrays, generated locally with `mnist1d`'s default arguments"
-    from mnist1d.data import make_dataset, get_dataset_args
-    args = get_dataset_args()
-    if seed is not None: args.seed = int(seed)
-    settings = {k: v for k, v in sorted(vars(args).items()) if k != 'url'}
-    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    fn = cache_root()/f'mnist1d_{key}.npz'
-    if cache and fn.exists():
-        with np.load(fn) as z: arrs = {k: z[k] for k in z.files}
-    else:
-        st_py, st_np = random.getstate(), np.random.get_state()
-        try: d = make_dataset(args)
-        finally: random.setstate(st_py); np.random.set_state(st_np)
-        arrs = dict(x_train=d['x'].astype(np.float32), y_train=d['y'].astype(np.int64),
-                    x_test=d['x_test'].astype(np.float32), y_test=d['y_test'].astype(np.int64))
-        if cache:
-            fn.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
-            np.savez(tmp, **arrs); os.replace(tmp, fn)
-    return AttrDict(name='mnist1d', n_classes=10, classes=[str(i) for i in range(10)], settings=settings, cache_file=str(fn), **arrs)
-
-# %% ../nbs/04_data.ipynb #06171375
-def load_fashion_pairs(n_per_class:int=100, # training images per class (at most 300: each source image is used once)
-                       n_test_per_class:int=30, # test images per class (at most 50)
-                       size:int=7, # side of each item after average pooling from 28×28: 4, 7, 14 or 28
-                       seed:int=0, # seed of the item draws (it defines the data set; keep it fixed across runs)
-                       path=None, # Fashion-MNIST folder (default: Debian's `FASHION_MNIST_DIR`)
-                       cache:bool=True, # cache the arrays under `cache_root()`
-                      )->AttrDict:
-    "Fashion pairs-100 as normalised float32 (N, 1, size, 2·size) arrays: 100 classes (left, right item), superclass = left item"
-    for k, v, hi in (('n_per_class', n_per_class, 300), ('n_test_per_class', n_test_per_class, 50)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
-            raise ValueError(f"{k} must be an integer in [1, {hi}] (each Fashion-MNIST image is used at most once), got {v!r}")
-    if size not in (4, 7, 14, 28): raise ValueError(f"size must divide 28: one of 4, 7, 14, 28, got {size!r}")
-    settings = dict(n_per_class=int(n_per_class), n_test_per_class=int(n_test_per_class), size=int(size), seed=int(seed), version=1)
-    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    fn = cache_root()/f'fashion_pairs_{key}.npz'
-    if cache and fn.exists():
-        with np.load(fn) as z: arrs = {k: z[k] for k in z.files}
-    else:
-        fm, rng, f = load_fashion_mnist(path), np.random.default_rng(seed), 28 // size
-        raw = [read_idx(next(p for p in (Path(path or FASHION_MNIST_DIR)/f'{s}-images-idx3-ubyte.gz',
-                                          Path(path or FASHION_MNIST_DIR)/f'{s}-images-idx3-ubyte') if p.exists()))
-               for s in ('train', 't10k')]
-        arrs = {}
-        for split, x, y, n in (('train', raw[0], fm.y_train, n_per_class), ('test', raw[1], fm.y_test, n_test_per_class)):
-            pools = [rng.permutation(np.flatnonzero(y == c)) for c in range(10)]
-            used, srcs = np.zeros(10, np.int64), []
-            for a in range(10):
-                for b in range(10):
-                    l = pools[a][used[a]:used[a] + n]; used[a] += n
-                    r = pools[b][used[b]:used[b] + n]; used[b] += n
-                    srcs.append(np.stack([l, r], 1))
-            src = np.concatenate(srcs)
-            small = x.astype(np.float32).reshape(-1, size, f, size, f).mean((2, 4)) / 255
-            arrs[f'x_{split}'] = np.concatenate([small[src[:, 0]], small[src[:, 1]]], 2)[:, None]
-            arrs[f'y_{split}'] = np.repeat(np.arange(100), n).astype(np.int64)
-            arrs[f'src_{split}'] = src
-        mean, std = arrs['x_train'].mean(dtype=np.float64), arrs['x_train'].std(dtype=np.float64)
-        for s in ('train', 'test'): arrs[f'x_{s}'] = ((arrs[f'x_{s}'] - np.float32(mean)) / np.float32(std)).astype(np.float32)
-        arrs['norm'] = np.array([mean, std])
-        if cache:
-            fn.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
-            np.savez(tmp, **arrs); os.replace(tmp, fn)
-    classes = [f'{FASHION_CLASSES[a]}|{FASHION_CLASSES[b]}' for a in range(10) for b in range(10)]
-    return AttrDict(name='fashion_pairs', n_classes=100, classes=classes, coarse_classes=list(FASHION_CLASSES),
-                    coarse_train=arrs['y_train'] // 10, coarse_test=arrs['y_test'] // 10, settings=settings,
-                    cache_file=str(fn), mean=float(arrs['norm'][0]), std=float(arrs['norm'][1]),
-                    **{k: v for k, v in arrs.items() if k != 'norm'})
-
-# %% ../nbs/04_data.ipynb #afb18ea6
-CIFAR_STATS = {10: ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),  # per-channel mean, std of the [0,1] training pixels
-               100: ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762))}
-
-def _unpickle(fn):
-    with open(fn, 'rb') as f: return pickle.load(f, encoding='bytes')
-
-def _names(a): return [n.decode() if isinstance(n, bytes) else n for n in a]
-
-def load_cifar(path=None, # `cifar-10-batches-py`/`cifar-100-python`, or a folder containing it (default: `data_root()`)
-               n_classes:int=10, # 10 for CIFAR-10, 100 for CIFAR-100
-              )->AttrDict:
-    "CIFAR-10/100 from the official python pickles: uint8 (N, 3, 32, 32) images, int64 labels (and superclasses for 100)"
-    if n_classes not in (10, 100): raise ValueError(f"n_classes must be 10 (CIFAR-10) or 100 (CIFAR-100), got {n_classes}")
-    name = f'cifar{n_classes}'
-    root = find_data(name, path)
-    def imgs(d): return np.asarray(d[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32)
-    def labs(d, k): return np.asarray(d[k], dtype=np.int64)
-    if n_classes == 10:
-        batches = [_unpickle(root/f'data_batch_{i}') for i in range(1, 6)]
-        test = _unpickle(root/'test_batch')
-        res = AttrDict(x_train=np.concatenate([imgs(b) for b in batches]),
-                       y_train=np.concatenate([labs(b, b'labels') for b in batches]),
-                       x_test=imgs(test), y_test=labs(test, b'labels'),
-                       classes=_names(_unpickle(root/'batches.meta')[b'label_names']))
-    else:
-        tr, te, meta = _unpickle(root/'train'), _unpickle(root/'test'), _unpickle(root/'meta')
-        res = AttrDict(x_train=imgs(tr), y_train=labs(tr, b'fine_labels'), coarse_train=labs(tr, b'coarse_labels'),
-                       x_test=imgs(te), y_test=labs(te, b'fine_labels'), coarse_test=labs(te, b'coarse_labels'),
-                       classes=_names(meta[b'fine_label_names']), coarse_classes=_names(meta[b'coarse_label_names']))
-    mean, std = CIFAR_STATS[n_classes]
-    return AttrDict(name=name, n_classes=n_classes, mean=mean, std=std, path=str(root), **res)
-
-# %% ../nbs/04_data.ipynb #011237d4
-def normalize_review(text:str)->str:
-    "Lower-case, drop `<br />`, split punctuation off words (the preprocessing of Mesnil et al.'s script)"
-    t = text.lower().replace('<br />', ' ')
-    t = re.sub(r'([.",()!?;:])', r' \1 ', t)
-    return ' '.join(t.split())
-
-def load_imdb_texts(path=None, # `aclImdb`, or a folder containing it (default: `data_root()`)
-                   )->AttrDict:
-    "The reviews of the aclImdb release: texts, labels (1 = positive) and ratings, files sorted by id"
-    root = find_data('imdb', path)
-    def read(split, lab):
-        fns = sorted((root/split/lab).glob('*.txt'), key=lambda f: int(f.stem.split('_')[0]))
-        return [f.read_text(encoding='utf-8') for f in fns], [int(f.stem.split('_')[1]) for f in fns]
-    out = AttrDict(path=str(root))
-    for split in ('train', 'test'):
-        (tp, rp), (tn, rn) = read(split, 'pos'), read(split, 'neg')
-        out[f'text_{split}'], out[f'rating_{split}'] = tp + tn, np.array(rp + rn, dtype=np.int64)
-        out[f'y_{split}'] = np.r_[np.ones(len(tp)), np.zeros(len(tn))].astype(np.int64)
-    out.text_unsup = read('train', 'unsup')[0]
-    return out
-
-def load_imdb_vectors(path=None, # `aclImdb`, or a folder containing it (default: `data_root()`)
-                      cache=True, # True: cache under `cache_root()`; a folder: cache there; False: no cache
-                      epochs:int=20, # Doc2Vec training epochs (the base code's -iter 20)
-                      seed:int=0, # Doc2Vec seed (and the document shuffle)
-                      vector_size:int=100, # document vector size
-                      window:int=10, # context window (used by the word vectors, `dbow_words=True`)
-                      negative:int=5, # negative samples
-                      sample:float=1e-4, # down-sampling of frequent words
-                      min_count:int=1, # ignore words rarer than this
-                      dbow_words:bool=True, # also train skip-gram word vectors, as word2vec -sentence-vectors did
-                      workers:int=1, # threads; 1 for determinism
-                      verbose:bool=False, # print progress
-                     )->AttrDict:
-    "IMDB as PV-DBOW document vectors: float32 (25000, 100) train / test arrays, trained on train + test + unlabelled reviews"
-    d = load_imdb_texts(path)
-    docs = d.text_train + d.text_test + d.text_unsup
-    settings = dict(dm=0, vector_size=vector_size, window=window, negative=negative, hs=0, sample=sample, min_count=min_count,
-                    epochs=epochs, seed=seed, dbow_words=int(dbow_words), workers=workers)
-    import gensim
-    h = hashlib.sha1(json.dumps({**settings, 'gensim': gensim.__version__}, sort_keys=True).encode())
-    for t in docs: h.update(t.encode('utf-8')); h.update(b'\0')
-    key = h.hexdigest()[:16]
-    cdir = (cache_root() if cache is True else Path(cache)) if cache else None
-    fn = cdir/f'imdb_pvdbow_{key}.npz' if cdir else None
-    if fn is not None and fn.exists():
-        with np.load(fn) as z: x = z['x']
-    else:
-        from gensim.models.doc2vec import Doc2Vec, TaggedDocument
-        order = np.random.default_rng(seed).permutation(len(docs))
-        corpus = [TaggedDocument(normalize_review(docs[i]).split(), [int(i)]) for i in order]
-        if verbose: print(f"training Doc2Vec on {len(corpus)} reviews: {settings}")
-        model = Doc2Vec(corpus, **settings)
-        x = np.stack([model.dv[i] for i in range(len(docs))]).astype(np.float32)
-        if fn is not None:
-            fn.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
-            np.savez(tmp, x=x); os.replace(tmp, fn)
-    ntr, nte = len(d.text_train), len(d.text_test)
-    return AttrDict(name='imdb', x_train=x[:ntr], y_train=d.y_train, x_test=x[ntr:ntr + nte], y_test=d.y_test, x_unsup=x[ntr + nte:],
-                    rating_train=d.rating_train, rating_test=d.rating_test, n_classes=2, classes=['neg', 'pos'],
-                    settings=settings, cache_file=str(fn) if fn else None, path=d.path)
-
-# %% ../nbs/04_data.ipynb #15896a6f
-def _read_kv(fn)->dict:
-    out = {}
-    for line in Path(fn).read_text().splitlines():
-        if line.strip():
-            k, v = line.split()
-            out[k] = int(v)
-    return out
-
-def _read_list(fn)->list: return [l.strip() for l in Path(fn).read_text().splitlines() if l.strip()]
-
-def load_clothing1m(path=None, # the Clothing1M folder (annotation files + images/), or a folder containing `clothing1m/`
-                   )->AttrDict:
-    "Clothing1M's file lists and labels: noisy training labels, clean validation and test labels, class names"
-    root = find_data('clothing1m', path)
-    noisy, clean = _read_kv(root/'noisy_label_kv.txt'), _read_kv(root/'clean_label_kv.txt')
-    train, val, test = [_read_list(root/f) for f in ('noisy_train_key_list.txt', 'clean_val_key_list.txt', 'clean_test_key_list.txt')]
-    def labels(keys, kv, what, default=None):
-        miss = [k for k in keys if k not in kv] if default is None else []
-        if miss: raise ValueError(f"{len(miss)} {what} images have no label in the annotation list, e.g. {miss[0]}: is the release complete?")
-        return np.array([kv.get(k, default) for k in keys], dtype=np.int64)
-    for keys in (train, val, test):
-        if keys and not (root/keys[0]).exists():
-            raise FileNotFoundError(f"image {root/keys[0]} not found: extract the images/ folder of Clothing1M into {root}")
-    classes = _read_list(root/'category_names_eng.txt')
-    return AttrDict(name='clothing1m', path=str(root), train_files=train, y_train=labels(train, noisy, 'noisy training'),
-                    clean_train=labels(train, clean, 'training', default=-1), valid_files=val, y_valid=labels(val, clean, 'clean validation'),
-                    test_files=test, y_test=labels(test, clean, 'clean test'), classes=classes, n_classes=len(classes))
-
-# %% ../nbs/04_data.ipynb #4b7d017c
-class XTransform(ItemTransform):
-    "Base class of batch transforms that change the inputs `x` of an `(x, y)` batch and pass the labels through"
-    def encodes(self, b):
-        if not isinstance(b, (list, tuple)): return self.tfm_x(b)
-        return (self.tfm_x(b[0]), *b[1:])
-    def tfm_x(self, x): return x
-
-class ByteToFloat(XTransform):
-    "uint8 images to float32 in [0, 1]"
-    order = 0
-    def tfm_x(self, x): return x.float().div_(255.) if x.dtype == torch.uint8 else x
-
-class NormalizeX(XTransform):
-    "Per-channel normalisation (x - mean) / std of (B, C, ...) images"
-    order = 90
-    def __init__(self, mean, std): # per-channel mean, std
-        super().__init__(); self.mean, self.std = torch.tensor(mean).float(), torch.tensor(std).float()
-    def tfm_x(self, x):
-        sh = (1, -1) + (1,) * (x.ndim - 2)
-        return (x - self.mean.to(x.device).view(sh)) / self.std.to(x.device).view(sh)
-
-class RandomCropPad(XTransform):
-    "Per-image random `size` crop of the batch zero-padded by `pad` (training only)"
-    order, split_idx = 10, 0
-    def __init__(self, size:int=32, pad:int=4, seed:int=0): # crop size, padding, seed of the crop offsets
-        super().__init__(); self.size, self.pad, self.rng = size, pad, np.random.default_rng(seed)
-    def tfm_x(self, x):
-        B, C, H, W = x.shape; p, s = self.pad, self.size
-        xp = F.pad(x, (p, p, p, p))
-        oy = torch.from_numpy(self.rng.integers(0, H + 2*p - s + 1, B)).to(x.device)
-        ox = torch.from_numpy(self.rng.integers(0, W + 2*p - s + 1, B)).to(x.device)
-        ar = torch.arange(s, device=x.device)
-        rows, cols = (oy[:, None] + ar)[:, :, None], (ox[:, None] + ar)[:, None, :]
-        out = xp.permute(0, 2, 3, 1)[torch.arange(B, device=x.device)[:, None, None], rows, cols]  # (B, s, s, C)
-        return out.permute(0, 3, 1, 2).contiguous()
-
-class RandomFlipX(XTransform):
-    "Per-image horizontal flip with probability `p` (training only)"
-    order, split_idx = 11, 0
-    def __init__(self, p:float=0.5, seed:int=0): # flip probability, seed
-        super().__init__(); self.p, self.rng = p, np.random.default_rng(seed)
-    def tfm_x(self, x):
-        m = torch.from_numpy(self.rng.random(x.shape[0]) < self.p).to(x.device)
-        return torch.where(m.view(-1, *([1] * (x.ndim - 1))), x.flip(-1), x)
-
-def cifar_tfms(n_classes:int=10, # 10 or 100: picks the normalisation statistics
-               augment:bool=True, # add the paper's random crop (padding 4) and flip for training
-               seed:int=0, # seed of the augmentation
-              )->list:
-    "The CIFAR batch transforms: uint8 → float, (crop, flip), per-channel normalisation"
-    aug = [RandomCropPad(32, 4, seed), RandomFlipX(0.5, seed + 1)] if augment else []
-    return [ByteToFloat(), *aug, NormalizeX(*CIFAR_STATS[n_classes])]
+# %% ../nbs/04_data.ipynb #d2ba413d
+class BatchIdxsMixin:
+    "Mixin for a fastai `DataLoader`: `batch_idxs` holds the dataset indices of the batch being yielded"
+    batch_idxs = None  # LongTensor of the current batch's dataset indices (None before the first batch)
+    def __iter__(self):
+        for i, b in enumerate(super().__iter__()):
+            self.batch_idxs = torch.as_tensor(list(self._DataLoader__idxs[i*self.bs:(i+1)*self.bs]), dtype=torch.long)
+            yield b
 
 # %% ../nbs/04_data.ipynb #33ce7d93
 class ArrayDataset:
@@ -403,7 +50,7 @@ class ArrayDataset:
     def __getitem__(self, i): return self.x[i], self.y[i]
     def new_empty(self): return type(self)(self.x[:0], self.y[:0], self.clean_y[:0])
 
-class ArrayDL(DataLoader):
+class ArrayDL(BatchIdxsMixin, DataLoader):
     "A fastai `DataLoader` over in-memory tensors: batches by indexing, `batch_idxs` of the last batch, noisy `y` and `clean_y`"
     def __init__(self,
                  x, # inputs (N, ...): tensor, array, or an `ArrayDataset`
@@ -424,7 +71,7 @@ class ArrayDL(DataLoader):
         super().__init__(ds, bs=bs, shuffle=shuffle, drop_last=drop_last, indexed=True, n=len(ds), num_workers=0,
                          device=device, after_batch=Pipeline(after_batch, split_idx=split_idx), **kwargs)
         self.n_classes = int(n_classes) if n_classes is not None else int(max(ds.y.max(), ds.clean_y.max()).item()) + 1 if len(ds) else 0
-        self.seed, self.split_idx, self.batch_idxs, self.n_inp = seed, split_idx, None, 1
+        self.seed, self.split_idx, self.n_inp = seed, split_idx, 1
         self.rng = random.Random(seed)
         self.flipped = (ds.y != ds.clean_y) & (ds.clean_y >= 0) # bool per dataset index: the trained-on label differs from the original
 
@@ -436,7 +83,6 @@ class ArrayDL(DataLoader):
     def create_item(self, s): return s
     def create_batch(self, b):
         idx = torch.as_tensor(b, dtype=torch.long)
-        self.batch_idxs = idx
         return self.dataset.x[idx], self.dataset.y[idx]
     def retain(self, res, b): return res
     def shuffle_fn(self, idxs):
@@ -616,13 +262,8 @@ def get_dls(name:str='digits', # dataset: 'digits','fashion_mnist','mnist1d','ci
                             imbalanced=imb)
 
 # %% ../nbs/04_data.ipynb #cdfdbcb2
-class IndexedTfmdDL(TfmdDL):
+class IndexedTfmdDL(BatchIdxsMixin, TfmdDL):
     "fastai's `TfmdDL` that records the dataset indices of each batch in `batch_idxs`"
-    def __iter__(self):
-        for i, b in enumerate(super().__iter__()):
-            idxs = self._DataLoader__idxs
-            self.batch_idxs = torch.as_tensor(list(idxs[i*self.bs:(i+1)*self.bs]), dtype=torch.long)
-            yield b
     def new(self, dataset=None, cls=None, **kwargs):
         res = super().new(dataset, cls, **kwargs)
         if dataset is None:
@@ -634,20 +275,6 @@ def _label_dl(dl, y, clean_y, n_classes):
     dl.y, dl.clean_y = torch.as_tensor(y, dtype=torch.long), torch.as_tensor(clean_y, dtype=torch.long)
     dl.flipped, dl.n_classes = (dl.y != dl.clean_y) & (dl.clean_y >= 0), n_classes
     return dl
-
-def clothing1m_tfms(augment:bool=True, # random crop and flip for training (evaluation always uses the centre crop)
-                    size:int=224, # crop size
-                    resize:int=256, # images are first resized to resize×resize
-                   )->tuple:
-    "The paper's Clothing1M transforms as fastai (item_tfms, batch_tfms)"
-    from fastai.vision.augment import Resize, RandomCrop, CropPad, FlipItem, ResizeMethod
-    from fastai.data.transforms import Normalize
-    from fastai.vision.core import imagenet_stats
-    if augment: item = [Resize(resize, method=ResizeMethod.Squish), RandomCrop(size), FlipItem(0.5)]
-    else:
-        crop = CropPad(size); crop.order = 2   # after the resize
-        item = [Resize(resize, method=ResizeMethod.Squish), crop]
-    return item, [Normalize.from_stats(*imagenet_stats)]
 
 def _clothing1m_dls(path=None, bs=64, seed=0, valid_pct=0., n_train=None, augment=None, device=None, val_bs=None,
                     drop_last=True, num_workers:int=0, size:int=224, resize:int=256):
