@@ -196,13 +196,15 @@ def mlp(n_in:int, # input features (the input is flattened first): 64 for digits
         n_classes:int, # number of outputs
         hidden=(256, 256), # widths of the hidden layers (ReLU)
         dropout:float=0., # dropout after each hidden layer
+        bn:bool=False, # BatchNorm after each hidden Linear (Linear → BatchNorm → ReLU): the MLP testbed with the paper's normalisation
        )->nn.Sequential:
-    "Flatten → [Linear → ReLU → Dropout] per hidden layer → Linear"
+    "Flatten → [Linear → (BatchNorm) → ReLU → Dropout] per hidden layer → Linear"
     _check_n_classes(n_classes); _check_dropout(dropout)
     if isinstance(n_in, bool) or not isinstance(n_in, int) or n_in < 1: raise ValueError(f"n_in must be a positive int, got {n_in!r}")
     layers, ni = [nn.Flatten()], n_in
     for nh in hidden:
-        layers += [nn.Linear(ni, nh), nn.ReLU(inplace=True)] + ([nn.Dropout(dropout)] if dropout > 0 else [])
+        layers += [nn.Linear(ni, nh, bias=not bn)] + ([nn.BatchNorm1d(nh)] if bn else []) + [nn.ReLU(inplace=True)]
+        layers += [nn.Dropout(dropout)] if dropout > 0 else []
         ni = nh
     return nn.Sequential(*layers, nn.Linear(ni, n_classes))
 
