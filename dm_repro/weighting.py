@@ -11,9 +11,10 @@ import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['cce_of_p', 'mae_of_p', 'mse_of_p', 'gce_of_p', 'logits_with_p', 'implied_weight', 'cce_weight', 'mae_weight',
-           'mse_weight', 'gce_weight', 'emphasis_mode_of', 'plot_implied_weight', 'EDF', 'DMEDF', 'ExpEDF', 'NormalEDF',
-           'BetaEDF', 'cce_edf', 'mae_edf', 'mse_edf', 'gce_edf', 'integral_of', 'normalise_integral', 'batch_max',
-           'normalise_batch', 'emphasis_variance', 'plot_edfs']
+           'mse_weight', 'gce_weight', 'emphasis_mode_of', 'plot_implied_weight', 'focal_of_p', 'sce_of_p',
+           'focal_weight', 'sce_weight', 'EDF', 'DMEDF', 'ExpEDF', 'NormalEDF', 'BetaEDF', 'cce_edf', 'mae_edf',
+           'mse_edf', 'gce_edf', 'integral_of', 'normalise_integral', 'batch_max', 'normalise_batch',
+           'emphasis_variance', 'plot_edfs']
 
 # %% ../nbs/00_weighting.ipynb #595cae76
 def cce_of_p(p:torch.Tensor # probability of the labelled class
@@ -94,6 +95,34 @@ def plot_implied_weight(loss_of_p, # any per-example loss written as a function 
     ax.set_ylabel('EDF (weight / ∫weight)' if normalise else '$\\|\\partial L/\\partial z_i\\|_1$')
     ax.legend()
     return ax
+
+# %% ../nbs/00_weighting.ipynb #db2688f5
+def focal_of_p(p:torch.Tensor, # probability of the labelled class
+               gamma:float=2. # focusing parameter γ >= 0 (0 is CCE)
+              )->torch.Tensor:
+    "Focal loss as a function of `p`: -(1-p)^γ log p"
+    return -(1 - p)**gamma * torch.log(p)
+
+def sce_of_p(p:torch.Tensor, # probability of the labelled class
+             alpha:float=0.1, # weight α of the cross-entropy term
+             beta:float=1., # weight β of the reverse cross-entropy term
+             A:float=-4., # the value that replaces log 0 in the reverse cross-entropy (A < 0)
+            )->torch.Tensor:
+    "Symmetric cross-entropy as a function of `p`: α(-log p) + β(-A)(1-p)"
+    return -alpha * torch.log(p) - beta * A * (1 - p)
+
+# %% ../nbs/00_weighting.ipynb #fbfd8fa8
+def focal_weight(p:torch.Tensor, # probability of the labelled class
+                 gamma:float=2. # focusing parameter γ >= 0
+                )->torch.Tensor:
+    "Focal loss's weight 2(1-p)^γ [(1-p) - γ p log p]"
+    return 2 * (1 - p)**gamma * ((1 - p) - gamma * torch.xlogy(p, p))
+
+def sce_weight(p:torch.Tensor, # probability of the labelled class
+               alpha:float=0.1, beta:float=1., A:float=-4. # SCE's α, β and A (see `sce_of_p`)
+              )->torch.Tensor:
+    "SCE's weight 2(1-p)(α - Aβp)"
+    return 2 * (1 - p) * (alpha - A * beta * p)
 
 # %% ../nbs/00_weighting.ipynb #7b10dab9
 REL_EPS = 1e-6  # the released layer's guard in w / (2 - 2p + 1e-6)
