@@ -147,7 +147,7 @@ def dm_coefficients(p:torch.Tensor, # probability of the labelled class, shape (
     if ignored is not None: log_w = log_w.masked_fill_(ignored, -math.inf)
     ws = _world_size() if scope == 'global' else 1
     if normalise == 'batch':
-        if shift is not None and (state is None or state.m == shift): m = shift
+        if shift is not None and (state is None or isinstance(state.m, float) and state.m == shift): m = shift
         else:
             m = batch_max(log_w)
             if ws > 1: torch.distributed.all_reduce(m, op=torch.distributed.ReduceOp.MAX)
@@ -376,7 +376,7 @@ def get_loss(name:str, # one of `LOSSES`: cce, mae, mse, gce, cce_dn, mae_dn, ms
     if key not in LOSSES: raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
     if key not in ('dm', 'dm_beta0') and (lam is not None or beta is not None):
         raise ValueError(f"loss {name!r} has no λ/β; use 'dm' for derivative manipulation")
-    if key == 'dm_beta0' and beta is not None:
+    if key == 'dm_beta0' and beta is not None and beta != 0:
         raise ValueError(f"'dm_beta0' is DM with β = 0, so beta={beta!r} would be ignored; use get_loss('dm', lam=..., beta={beta!r}) for another β")
     if key == 'dm' and (lam is None or beta is None):
         raise ValueError("the 'dm' loss needs both lam (λ) and beta (β), e.g. get_loss('dm', lam=0.5, beta=8)")
