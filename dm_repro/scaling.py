@@ -24,9 +24,10 @@ from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.optimizer import SGD
-from .weighting import EDF, DMEDF, DN_EPS, batch_max, integral_of
+from .weighting import EDF, DMEDF, DN_EPS
 import dm_repro.losses as losses
-from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, synthetic_dls
+from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, dm_edf
+from .test_utils import synthetic_dls
 from .callback import DMCallback
 try: from fastai.distributed import DistributedDL  # fastai.distributed (and `Learner.distrib_ctx`) need `accelerate`
 except (ImportError, NameError): DistributedDL = None
@@ -138,9 +139,11 @@ def ddp_check(out, # folder where process k writes `rank{k}.pt`
     dist.destroy_process_group()
 
 # %% ../nbs/21_scaling.ipynb #95f78109
-def _world_size(scope:str)->int:
-    "World size that a `scope='global'` normaliser spans (1 for 'local' or outside torch.distributed)"
-    return losses._world_size() if scope == 'global' else 1
+def _den_ratio(old, new, normalise, eps):
+    "D_old / D_new, the factor that renormalises the gradient accumulated so far (D = eps + Σw for 'batch', the count for 'mean')"
+    if normalise == 'mean': return old.n / new.n
+    mo, mn = (torch.as_tensor(m, dtype=new.s.dtype, device=new.s.device) for m in (old.m, new.m))
+    return torch.exp(mo - mn) * (old.s + eps * torch.exp(-mo)) / (new.s + eps * torch.exp(-mn))
 
 class DMGradAccum(Callback):
     "Gradient accumulation that normalises DM over the whole accumulated batch: k micro-batches of B give the gradient of one batch of kB"
@@ -158,7 +161,7 @@ class DMGradAccum(Callback):
         if isinstance(n_acc, bool) or not isinstance(n_acc, int) or n_acc < 1:
             raise ValueError(f"n_acc must be a positive int (examples per optimiser step), got {n_acc!r}")
         if (lam is None) != (beta is None): raise ValueError("give both lam and beta (or neither, to take them from the Learner's DMLoss)")
-        if edf is None and lam is not None: edf = DMEDF(lam, beta)
+        if edf is None and lam is not None: edf = dm_edf(lam, beta)
         if edf is not None and not isinstance(edf, EDF): raise ValueError(f"edf must be an EDF from dm_repro.weighting, got {type(edf).__name__}")
         if normalise is not None and normalise not in NORMALISE: raise ValueError(f"unknown normalise={normalise!r}; choose one of {NORMALISE}")
         if scope is not None and scope not in SCOPES: raise ValueError(f"unknown scope={scope!r}; choose one of {SCOPES}")
@@ -179,7 +182,8 @@ class DMGradAccum(Callback):
             raise ValueError(f"the Learner's loss uses {src.edf!r} but DMGradAccum was given {self.edf!r}: pass the same λ, β or leave them unset")
         for k, v in dict(normalise='batch', scope='global', ignore_index=-100, eps=DN_EPS).items():
             if getattr(self, k) is None: setattr(self, k, getattr(src, k) if src is not None else v)
-        self._z = integral_of(self.edf) if self.normalise == 'integral' else 1.
+        self._dm = EDFLoss(self.edf, self.normalise, ignore_index=self.ignore_index, scope=self.scope, eps=self.eps, check=False,
+                           axis=getattr(src, 'axis', -1))
 
     def before_fit(self):
         self._resolve()
@@ -187,45 +191,19 @@ class DMGradAccum(Callback):
         # start from empty gradients, whatever an earlier fit left (`validate` runs before_fit too, maybe before any opt)
         if self.learn.opt is not None: self.learn.opt.zero_grad()
 
-    def _coefficients(self, p, valid, first):
-        "Detached coefficients on CCE's gradient for this micro-batch, and the factor that renormalises the gradient accumulated so far"
-        log_w = self.edf.log_weight(p).masked_fill(~valid, -float('inf'))
-        log_rel = self.edf.log_rel(p).masked_fill(~valid, -float('inf'))
-        one = p.new_ones(())
-        if self.normalise == 'batch':
-            ws = _world_size(self.scope)
-            m = batch_max(log_w)
-            if ws > 1: dist.all_reduce(m, op=dist.ReduceOp.MAX)
-            s_old = p.new_zeros(())
-            if not first:  # move the running sum to the new shift
-                m_new = torch.maximum(m, self._m)
-                s_old, m = self._s * torch.exp(self._m - m_new), m_new
-            s_b = (log_w - m).exp().sum()
-            if ws > 1: dist.all_reduce(s_b)
-            e = self.eps * torch.exp(-m)
-            self._m, self._s = m, s_old + s_b
-            return ws * (log_rel - m).exp() / (e + self._s), one if first else (e + s_old) / (e + self._s)
-        if self.normalise == 'mean':  # per process, as `DMLoss` does: DDP's average of equal-sized means is the global mean
-            n_old = p.new_zeros(()) if first else self._n
-            self._n = n_old + valid.sum().to(p.dtype)
-            return log_rel.exp() / self._n.clamp(min=1), one if first else n_old.clamp(min=1) / self._n.clamp(min=1)
-        # 'integral', 'none': per-example sums accumulate as they are; the world size undoes DDP's averaging, as in `dm_coefficients`
-        return _world_size(self.scope) * log_rel.exp() / self._z, one
-
     def after_loss(self):
         "Give `loss_grad` DM's gradient normalised over the accumulated batch so far, and renormalise the gradients already accumulated"
         if not self.training or not len(self.learn.yb): return
-        pred, targ = self.learn.pred, self.learn.yb[0]
-        logp = F.log_softmax(pred.float(), dim=-1)
-        valid = targ != self.ignore_index
-        ce = -logp.gather(1, targ.masked_fill(~valid, 0).long()[:, None]).squeeze(1) * valid
-        with torch.no_grad():
-            c, factor = self._coefficients(torch.exp(-ce.detach()), valid, self.count == 0)
-            if self.count > 0:
-                for q in self.learn.model.parameters():
-                    if q.grad is not None: q.grad.mul_(factor)
-        s = (c * ce).sum()  # ∂s/∂z_i = c_i (softmax(z_i) - onehot(y_i)): DM's gradient
-        self.learn.loss_grad = s - s.detach() + self.learn.loss_grad.detach()
+        first = self.count == 0
+        # the one normaliser of the losses page, carrying the running Σw (or count) of the micro-batches accumulated so far
+        ce, c, _, st = self._dm._terms(self.learn.pred, self.learn.yb[0], state=None if first else self._state)
+        if not first and self.normalise in ('batch', 'mean'):
+            factor = _den_ratio(self._state, st, self.normalise, self.eps)
+            for q in self.learn.model.parameters():
+                if q.grad is not None: q.grad.mul_(factor)
+        self._state = st
+        s = torch.dot(c, ce)  # ∂s/∂z_i = c_i (softmax(z_i) - onehot(y_i)): DM's gradient
+        self.learn.loss_grad = s + (self.learn.loss_grad.detach() - s.detach())
 
     def before_step(self):
         "Skip the optimiser step (and zero_grad) until `n_acc` examples have been accumulated"
