@@ -472,6 +472,7 @@ def bench_compile(sizes=((256, 100), (1024, 1000)), # (B, C) pairs
         failed = [dict(variant=k, **v) for k, v in info.items() if v['status'] != 'ok']
         s = pd.concat([s, pd.DataFrame(failed)], ignore_index=True) if failed else s
         for col in ('compile_s', 'status', 'graph_breaks'): s[col] = s.variant.map(lambda k: info.get(k, {}).get(col))
+        s['status'] = s.status.fillna('eager')
         ce_c = s.set_index('variant').ratio.get('ce+compile', float('nan'))
         s['ratio_vs_compiled_ce'] = s.ratio / ce_c
         s.insert(0, 'C', C); s.insert(0, 'B', B); s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
@@ -540,6 +541,8 @@ def compile_table(compiled:pd.DataFrame)->pd.DataFrame:
     cols = ['device', 'dtype', 'B', 'C', 'backend', 'variant', 'median_us', 'ratio (IQR)', 'ratio_vs_compiled_ce', 'compile_s', 'graph_breaks', 'status']
     return d[cols].rename(columns={'median_us': 'µs', 'ratio (IQR)': '/ eager CE (IQR)', 'ratio_vs_compiled_ce': '/ compiled CE',
                                    'compile_s': 'compile s'}).round({'µs': 1, '/ compiled CE': 3, 'compile s': 2})
+
+def _secs(v): return f'{v:.1f} s' if isinstance(v, (int, float)) else str(v)
 
 TARGET_SIZES = ((256, 100), (1024, 1000))
 
@@ -617,7 +620,7 @@ def write_report(out, # results folder
         fig.savefig(out/'scaling.png', dpi=110); plt.close(fig)
         md += ["## 4. Scaling with the batch size\n", _md_table(scaling_table(scaling), '.4g'), "", "![scaling](scaling.png)\n"]
     if compiled is not None:
-        md += ["## 5. `torch.compile`\n", f"Compiler start-up (first compilation in the process, apart): {meta.get('compile_warmup_s')}.\n",
+        md += ["## 5. `torch.compile`\n", f"Compiler start-up (first compilation in the process, timed apart): {_secs(meta.get('compile_warmup_s'))}.\n",
                _md_table(compile_table(compiled), '.4g'), ""]
     (out/'results.md').write_text('\n'.join(md))
     return out
@@ -649,7 +652,7 @@ def _config(quick:bool, # the tiny configuration of the tests
     return dict(
         loss=dict(sizes=GRID, reps=11, target=0.02),
         steps=[dict(model='fmnist_cnn', bs=128, reps=12, inner=4, warmup=1), dict(model='resnet44', bs=64, reps=6, warmup=1)],
-        scaling=dict(model='fmnist_cnn', batch_sizes=(32, 64, 128, 256, 512, 1024), reps=7, target=0.05),
+        scaling=dict(model='fmnist_cnn', batch_sizes=(32, 128, 512), reps=5, target=0.05),
         compile=dict(sizes=TARGET_SIZES, reps=11, target=0.02))
 
 def bench_plan(device:str='auto', # 'cpu', 'cuda', or 'auto' (CPU, plus CUDA when one is present)
