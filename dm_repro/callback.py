@@ -5,39 +5,74 @@
 # %% ../nbs/02_callback.ipynb #5ad08b08
 from __future__ import annotations
 import math
+import warnings
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.callback.core import Callback
+from fastai.losses import BaseLoss, CrossEntropyLossFlat
 from .weighting import EDF, DMEDF, DN_EPS, emphasis_variance
-from .losses import EDFLoss
+from .losses import EDFLoss, dm_edf
 
 # %% auto #0
-__all__ = ['DMCallback', 'WeightRecorder', 'plot_weights', 'plot_share']
+__all__ = ['DMCallback', 'batch_indices', 'WeightRecorder', 'plot_weights', 'plot_share']
 
 # %% ../nbs/02_callback.ipynb #b696e20a
+def _is_plain_ce(lf)->bool:
+    "Is `lf` a cross-entropy whose gradient is exactly (p - onehot(y)), i.e. no label smoothing and no class weights?"
+    if lf is F.cross_entropy: return True
+    f = lf.func if isinstance(lf, BaseLoss) else lf
+    return type(f) is nn.CrossEntropyLoss and f.weight is None and not f.label_smoothing and \
+           (not isinstance(lf, BaseLoss) or type(lf) is CrossEntropyLossFlat)
+
 class DMCallback(Callback):
-    "Replace the gradient of a Learner's loss with derivative manipulation (the reported loss stays the user's)"
+    "Replace the gradient of a Learner's cross-entropy loss with derivative manipulation (the reported loss stays the user's)"
     order, run_valid = -5, False
     def __init__(self,
-                 lam:float=0.5, # λ >= 0, emphasis mode ψ = λ/(λ+1)
-                 beta:float=8., # β, emphasis variance
-                 edf:EDF=None, # any weighting function instead of DM's exp(β p^λ (1-p)) (then lam/beta are ignored)
+                 lam:float=None, # λ >= 0, emphasis mode ψ = λ/(λ+1) (default 0.5)
+                 beta:float=None, # β, emphasis variance (default 8)
+                 edf:EDF=None, # any weighting function instead of DM's exp(β p^λ (1-p)) (then give no lam/beta)
                  normalise:str='batch', # 'batch' (released code), 'integral', 'mean' or 'none'
                  scope:str='global', # normaliser scope under torch.distributed
-                 ignore_index:int=-100, # label whose examples get zero gradient
+                 ignore_index:int=None, # label whose examples get zero gradient (default: the loss's, else -100)
                  eps:float=DN_EPS, # the released layer's 1e-8
+                 force:bool=False, # also replace the gradient of a loss that is not plain cross-entropy (its own gradient is discarded)
                 ):
-        self.dm = EDFLoss(edf if edf is not None else DMEDF(lam, beta), normalise=normalise, reduction='sum',
-                          ignore_index=ignore_index, scope=scope, eps=eps)
+        if edf is not None and (lam is not None or beta is not None):
+            raise ValueError("give either edf or lam/beta, not both: with edf, lam and beta would be ignored")
+        if edf is None: edf = dm_edf(0.5 if lam is None else lam, 8. if beta is None else beta)
+        self.dm = EDFLoss(edf, normalise=normalise, ignore_index=-100 if ignore_index is None else ignore_index,
+                          scope=scope, eps=eps, check=False)
+        self.ignore_index, self.force, self._lf = ignore_index, force, None
     @property
     def edf(self): return self.dm.edf
+
+    def before_fit(self):
+        "Refuse a loss whose gradient would be silently replaced, and a second DM on the same Learner; take the loss's axis and ignore_index"
+        lf = self.learn.loss_func
+        if isinstance(lf, EDFLoss):
+            raise ValueError(f"the Learner's loss is already {type(lf).__name__} (DM): remove DMCallback, or use CrossEntropyLossFlat() as the loss")
+        others = [cb for cb in self.learn.cbs if isinstance(cb, DMCallback) and cb is not self]
+        if others: raise ValueError("two DMCallbacks on one Learner: keep one (each would replace the other's gradient)")
+        if not _is_plain_ce(lf) and not self.force:
+            raise ValueError(f"DMCallback replaces the gradient of the Learner's loss ({lf!r}) with DM's, which would silently discard "
+                             "what that loss adds (label smoothing, class weights, ...). Use CrossEntropyLossFlat() as the loss, "
+                             "DMLoss(..., weight=class_weights) for class weights, or DMCallback(..., force=True) to replace its gradient anyway")
+        f = lf.func if isinstance(lf, BaseLoss) else lf
+        if self.ignore_index is None: self.dm.ignore_index = getattr(f, 'ignore_index', -100)
+        self.dm.axis = getattr(lf, 'axis', -1)
+        self._lf = lf
+
     def after_loss(self):
         "Swap the gradient of `loss_grad` for DM's, keeping its value"
         if not self.training or not len(self.learn.yb): return
-        s = self.dm(self.learn.pred, self.learn.yb[0])
-        self.learn.loss_grad = s - s.detach() + self.learn.loss_grad.detach()
+        if self._lf is not None and self.learn.loss_func is not self._lf and not self.force:
+            raise ValueError(f"another callback replaced the Learner's loss during training ({self.learn.loss_func!r}, e.g. MixUp or CutMix), "
+                             "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
+        ce, c, _, _ = self.dm._terms(self.learn.pred, self.learn.yb[0])
+        s = torch.dot(c, ce)  # its gradient is DM's
+        self.learn.loss_grad = s + (self.learn.loss_grad.detach() - s.detach())
     def __repr__(self): return f"DMCallback({self.dm.edf!r}, normalise={self.dm.normalise!r})"
 
 # %% ../nbs/02_callback.ipynb #52079e4a
@@ -47,12 +82,33 @@ def _weight_source(learn):
     if isinstance(learn.loss_func, EDFLoss): return learn.loss_func
     raise ValueError("WeightRecorder needs an EDFLoss/DMLoss as loss_func or a DMCallback in the Learner's callbacks")
 
+def batch_indices(dl, # a fastai DataLoader, during iteration
+                  i:int, # index of the batch in this epoch
+                  n:int, # number of examples in the batch
+                 )->torch.Tensor:
+    "Dataset indices of batch `i` of the epoch `dl` is iterating: its `batch_idxs`, else fastai's drawn index order"
+    idx = getattr(dl, 'batch_idxs', None)
+    if idx is not None: return torch.as_tensor(idx, dtype=torch.long)
+    order = getattr(dl, '_DataLoader__idxs', None)  # set by fastai's DataLoader.__iter__: this epoch's (shuffled) index order
+    if order is None or not getattr(dl, 'indexed', False) or getattr(dl, 'prebatched', False) or not dl.bs:
+        raise ValueError(f"cannot tell which dataset examples are in a batch of {type(dl).__name__}: it draws no index order "
+                         "(an iterable or pre-batched dataset). Use a map-style dataset, a loader with `batch_idxs`, "
+                         "or WeightRecorder(per_example=False) for per-batch statistics only")
+    idx = order[i * dl.bs: i * dl.bs + n]
+    if len(idx) != n: raise ValueError(f"batch {i} has {n} examples but the loader's index order gives {len(idx)}")
+    return torch.as_tensor(list(idx), dtype=torch.long)
+
 class WeightRecorder(Callback):
-    "Record p_i and the normalised DM weight of every training example, and the weight share of flipped labels"
+    "Record p_i and the normalised DM weight of every training example (by dataset index), and the weight share of flipped labels"
     order, run_valid = DMCallback.order + 1, False
     _stateattrs = ('p_example', 'w_example', 'batches', 'history')
-    def __init__(self, keep_batches:bool=True): # also keep the per-batch statistics (not just per-epoch ones)
-        self.keep_batches = keep_batches
+    def __init__(self,
+                 keep_batches:bool=True, # also keep the per-batch statistics (not just per-epoch ones)
+                 flipped=None, # bool per training example (dataset order): was its label corrupted? default: the loader's `flipped`
+                 per_example:bool=True, # key p_i and weights by dataset index (False: per-batch statistics only)
+                ):
+        self.keep_batches, self.per_example = keep_batches, per_example
+        self.flipped = None if flipped is None else torch.as_tensor(flipped).bool().cpu()
 
     def before_fit(self):
         # fastai also fires before_fit in `validate`/`get_preds`: only a real training phase resets the logs
@@ -60,7 +116,16 @@ class WeightRecorder(Callback):
 
     def before_train(self):
         if getattr(self, '_reset', False):
-            n = len(self.dls.train.dataset) if hasattr(self.dls.train, 'dataset') else 0
+            dl = self.dls.train
+            n = dl.n if getattr(dl, 'n', None) is not None else len(dl.dataset) if hasattr(dl.dataset, '__len__') else None
+            if n is None:
+                if self.per_example: batch_indices(dl, 0, 0)  # raises the message for loaders without an index order
+                n = 0
+            f = self.flipped if self.flipped is not None else getattr(dl, 'flipped', None)
+            if f is not None and self.per_example:
+                f = torch.as_tensor(f).bool().cpu()
+                if f.shape != (n,): raise ValueError(f"flipped must have one bool per training example ({n}), got shape {tuple(f.shape)}")
+            self.flipped_mask = f if self.per_example else None
             self.p_example = torch.full((n,), float('nan'))
             self.w_example = torch.full((n,), float('nan'))
             self.batches, self.history, self._reset = [], [], False
@@ -70,14 +135,12 @@ class WeightRecorder(Callback):
         if not self.training or self.src.last_w is None: return
         p, w = self.src.last_p.detach().float().cpu(), self.src.last_w.detach().float().cpu()
         r = w * len(w) / w.sum().clamp(min=1e-30)
-        idx = getattr(self.dl, 'batch_idxs', None)
-        flipped = getattr(self.dl, 'flipped', None)
         rec = {'epoch': self.epoch, 'iter': self.iter, 'emphasis_variance': emphasis_variance(w).item()}
-        if idx is not None:
-            idx = idx.cpu()
+        if self.per_example:
+            idx = batch_indices(self.dl, self.iter, len(p))
             self.p_example[idx], self.w_example[idx] = p, r
-            if flipped is not None:
-                f = flipped.cpu()[idx]
+            if self.flipped_mask is not None:
+                f = self.flipped_mask[idx]
                 rec.update(flipped_share=(w[f].sum() / w.sum().clamp(min=1e-30)).item(), flipped_frac=f.float().mean().item(),
                            n_flipped=int(f.sum()), p_flipped_sum=p[f].sum().item(), p_clean_sum=p[~f].sum().item(),
                            r_flipped_sum=r[f].sum().item(), r_clean_sum=r[~f].sum().item(), n=len(f))
@@ -98,12 +161,14 @@ class WeightRecorder(Callback):
 
 # %% ../nbs/02_callback.ipynb #8eae0f85
 def plot_weights(rec:WeightRecorder, # a recorder after training
-                 flipped:torch.Tensor=None, # bool per training example (default: the train loader's `flipped`)
+                 flipped:torch.Tensor=None, # bool per training example (default: the recorder's)
                  ax=None, # matplotlib axes
                  title:str=None, # plot title
                 ):
     "Scatter of each training example's relative weight against its p_i, clean vs flipped labels"
-    if flipped is None: flipped = getattr(rec.dls.train, 'flipped', None)
+    if getattr(rec, 'p_example', None) is None or torch.isnan(rec.p_example).all():
+        raise ValueError("no per-example weights were recorded: train with the recorder first (fit), with per_example=True")
+    if flipped is None: flipped = getattr(rec, 'flipped_mask', None)
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     p, w = rec.p_example, rec.w_example
     seen = ~torch.isnan(p)
@@ -121,7 +186,8 @@ def plot_share(rec:WeightRecorder, # a recorder after training
               ):
     "The share of total weight that went to flipped examples per epoch, against their share of examples"
     if not getattr(rec, 'history', None) or 'flipped_share' not in rec.history[0]:
-        raise ValueError("no flipped-label information was recorded: the training DataLoader needs `flipped` and `batch_idxs`")
+        raise ValueError("no flipped-label information was recorded: pass the known-flipped mask as WeightRecorder(flipped=mask) "
+                         "(one bool per training example), or train on a loader with a `flipped` attribute")
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     ep = [h['epoch'] for h in rec.history]
     ax.plot(ep, [h['flipped_share'] for h in rec.history], marker='o', label=label or 'weight share of flipped')
