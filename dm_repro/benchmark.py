@@ -21,9 +21,9 @@ from .models import fmnist_cnn, resnet_cifar
 
 # %% auto #0
 __all__ = ['BASELINES', 'DM_VARIANTS', 'VARIANTS', 'STEP_VARIANTS', 'LABELS', 'DTYPES', 'GRID', 'MODEL_SHAPES',
-           'COMPILE_VARIANTS', 'TARGET_SIZES', 'calibrate', 'interleaved', 'summarise', 'machine_info', 'CallbackLoss',
-           'make_loss', 'count_ops', 'profile_loss', 'count_syncs', 'bench_loss', 'peak_memory', 'make_model',
-           'bench_step', 'bench_scaling', 'plot_scaling', 'compile_warmup', 'bench_compile', 'loss_table',
+           'COMPILE_VARIANTS', 'TARGET_SIZES', 'calibrate', 'interleaved', 'clock_for', 'summarise', 'machine_info',
+           'CallbackLoss', 'make_loss', 'count_ops', 'profile_loss', 'count_syncs', 'bench_loss', 'peak_memory',
+           'make_model', 'bench_step', 'bench_scaling', 'plot_scaling', 'compile_warmup', 'bench_compile', 'loss_table',
            'all_losses_table', 'step_table', 'scaling_table', 'compile_table', 'headline', 'targets', 'write_report',
            'load_results', 'bench_plan', 'run_benchmark', 'main']
 
@@ -33,14 +33,15 @@ def _noop(): pass
 def calibrate(fn, # a callable to time
               target:float=0.02, # seconds one timed block should last
               sync=None, # called before reading the clock (e.g. `torch.cuda.synchronize`)
-              max_inner:int=10000 # upper bound on calls per block
+              max_inner:int=10000, # upper bound on calls per block
+              clock=None, # the timer, `time.perf_counter` (wall) by default; see `clock_for`
              )->int:
     "How many calls of `fn` make one block of about `target` seconds (at least 1)"
-    sync = sync or _noop
+    sync, clock = sync or _noop, clock or time.perf_counter
     fn(); sync()
     ts = []
     for _ in range(3):
-        t0 = time.perf_counter(); fn(); sync(); ts.append(time.perf_counter() - t0)
+        t0 = clock(); fn(); sync(); ts.append(clock() - t0)
     return int(min(max_inner, max(1, round(target / max(statistics.median(ts), 1e-9)))))
 
 def interleaved(fns:dict, # {name: callable}; each call is one unit of work
@@ -50,21 +51,22 @@ def interleaved(fns:dict, # {name: callable}; each call is one unit of work
                 sync=None, # called before reading the clock (e.g. `torch.cuda.synchronize`)
                 seed:int=0, # seed of the block order
                 base:str=None, # if given, every other block runs between two blocks of `base` (A-B-A pairing)
+                clock=None, # the timer, `time.perf_counter` (wall) by default; see `clock_for`
                )->dict:
     "Seconds per call, {name: [one value per block]}, blocks of each repetition in a fresh random order"
     if not fns: raise ValueError("nothing to time: pass at least one callable")
     if reps < 1: raise ValueError(f"reps must be >= 1, got {reps}")
     if base is not None and base not in fns: raise ValueError(f"base {base!r} is not one of the callables {list(fns)}")
-    sync, rng = sync or _noop, random.Random(seed)
+    sync, rng, clock = sync or _noop, random.Random(seed), clock or time.perf_counter
     inner = inner if isinstance(inner, dict) else {k: inner for k in fns}
     times = {k: [] for k in fns}
     for k, f in fns.items():
         for _ in range(warmup * inner[k]): f()
     def block(k):
         f, n = fns[k], inner[k]
-        sync(); t0 = time.perf_counter()
+        sync(); t0 = clock()
         for _ in range(n): f()
-        sync(); return (time.perf_counter() - t0) / n
+        sync(); return (clock() - t0) / n
     gc_was = gc.isenabled(); gc.collect(); gc.disable()
     try:
         for _ in range(reps):
@@ -80,6 +82,13 @@ def interleaved(fns:dict, # {name: callable}; each call is one unit of work
     finally:
         if gc_was: gc.enable()
     return times
+
+def clock_for(device, # torch device of the work
+              threads:int=None, # torch CPU threads (default: the current setting)
+             ):
+    "The timer for work on `device`: this thread's CPU time on a CPU with one torch thread, else wall time"
+    threads = torch.get_num_threads() if threads is None else threads
+    return time.thread_time if torch.device(device).type == 'cpu' and threads == 1 else time.perf_counter
 
 def _q(xs, q): return float(pd.Series(xs).quantile(q))
 
@@ -243,18 +252,19 @@ def bench_loss(sizes=GRID, # (B, C) pairs
     "Loss forward + backward time of every variant per (B, C), with its ratio to `F.cross_entropy`"
     if 'ce' not in variants: raise ValueError("variants must include 'ce', the baseline of every ratio")
     if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
-    sync, rows = _sync_for(device), []
+    sync, clock, rows = _sync_for(device), clock_for(device), []
     for B, C in sizes:
         g = torch.Generator().manual_seed(seed)
         z = torch.randn(B, C, generator=g).to(device, DTYPES[dtype]).requires_grad_()
         y = torch.randint(0, C, (B,), generator=g).to(device)
         losses = {k: make_loss(k, lam, beta) for k in variants}
         fns = {k: (lambda l=l: torch.autograd.grad(l(z, y), z)) for k, l in losses.items()}
-        inner = {k: calibrate(f, target, sync) for k, f in fns.items()}
-        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce'))
+        inner = {k: calibrate(f, target, sync, clock=clock) for k, f in fns.items()}
+        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce', clock=clock))
         s['aten_ops'] = [sum(count_ops(losses[k], B, C, device, DTYPES[dtype]).values()) for k in s.variant]
         s['host_syncs'] = [count_syncs(losses[k], B, C, device, DTYPES[dtype]) for k in s.variant]
         s['inner'] = [inner[k] for k in s.variant]
+        s['clock'] = clock.__name__
         s.insert(0, 'C', C); s.insert(0, 'B', B); s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
         rows.append(s)
     df = pd.concat(rows, ignore_index=True)
@@ -328,12 +338,13 @@ def bench_step(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
     amp = None if dtype == 'fp32' else DTYPES[dtype]
     fns = {k: _step_fn(m, opt, make_loss(k, lam, beta), x, y, amp) for k in variants}
-    if inner is None: inner = calibrate(fns['ce'], 0.05, _sync_for(device))
-    s = summarise(interleaved(fns, reps, inner, warmup=warmup, sync=_sync_for(device), seed=seed, base='ce'))
+    clock = clock_for(device)
+    if inner is None: inner = calibrate(fns['ce'], 0.05, _sync_for(device), clock=clock)
+    s = summarise(interleaved(fns, reps, inner, warmup=warmup, sync=_sync_for(device), seed=seed, base='ce', clock=clock))
     s.insert(0, 'bs', bs); s.insert(0, 'model', model + (f'(depth={depth})' if depth else ''))
     s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
     s.insert(5, 'median_ms', s.pop('median_s') * 1e3)
-    s['inner'] = inner
+    s['inner'], s['clock'] = inner, clock.__name__
     if loss_reps:  # the loss alone on this model's logits: its extra time over CE is what a step should gain
         sync = _sync_for(device)
         with torch.no_grad(), torch.autocast(x.device.type, dtype=amp, enabled=amp is not None): z = m(x)
@@ -344,8 +355,8 @@ def bench_step(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
                 torch.autograd.grad(v, z)
             return f
         lfs = {k: _lf(make_loss(k, lam, beta)) for k in variants}
-        inner_l = {k: calibrate(f, loss_target, sync) for k, f in lfs.items()}
-        ls = summarise(interleaved(lfs, loss_reps, inner_l, warmup=1, sync=sync, seed=seed, base='ce')).set_index('variant')
+        inner_l = {k: calibrate(f, loss_target, sync, clock=clock) for k, f in lfs.items()}
+        ls = summarise(interleaved(lfs, loss_reps, inner_l, warmup=1, sync=sync, seed=seed, base='ce', clock=clock)).set_index('variant')
         s['loss_extra_ms'] = s.variant.map((ls.median_s - ls.median_s['ce']) * 1e3)
         s['expected_ratio'] = 1 + s.loss_extra_ms / s.median_ms[s.variant == 'ce'].iloc[0]
     if memory:
@@ -377,8 +388,9 @@ def bench_scaling(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
         opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
         amp = None if dtype == 'fp32' else DTYPES[dtype]
         fns = {k: _step_fn(m, opt, make_loss(k, lam, beta), x, y, amp) for k in variants}
-        n = calibrate(fns['ce'], target, _sync_for(device))
-        s = summarise(interleaved(fns, reps, n, warmup=1, sync=_sync_for(device), seed=seed, base='ce'))
+        clock = clock_for(device)
+        n = calibrate(fns['ce'], target, _sync_for(device), clock=clock)
+        s = summarise(interleaved(fns, reps, n, warmup=1, sync=_sync_for(device), seed=seed, base='ce', clock=clock))
         s.insert(0, 'bs', bs); s.insert(0, 'model', model); s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
         s.insert(5, 'median_ms', s.pop('median_s') * 1e3)
         out.append(s)
@@ -444,10 +456,18 @@ def bench_compile(sizes=((256, 100), (1024, 1000)), # (B, C) pairs
                   seed:int=0, # seed of the inputs and of the block order
                  )->pd.DataFrame:
     "Steady-state forward + backward of `torch.compile`d losses as ratios to eager CE in the same run, compile time apart, failures recorded"
-    import torch._dynamo
+    import logging, torch._dynamo
     from torch._dynamo.utils import counters
     if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
     sync, rows = _sync_for(device), []
+    log, level = logging.getLogger('torch._dynamo'), logging.getLogger('torch._dynamo').level
+    log.setLevel(logging.ERROR)  # graph breaks are counted in the table, not printed
+    try: return _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, sync, counters)
+    finally: log.setLevel(level)
+
+def _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, sync, counters):
+    import torch._dynamo
+    rows = []
     for B, C in sizes:
         torch._dynamo.reset()
         g = torch.Generator().manual_seed(seed)
@@ -465,8 +485,9 @@ def bench_compile(sizes=((256, 100), (1024, 1000)), # (B, C) pairs
                 fns[name] = f
             except Exception as e: info[name] = dict(compile_s=float('nan'), status=_err(e))
             info[name]['graph_breaks'] = sum(counters['graph_break'].values()) - gb0
-        inner = {k: calibrate(f, target, sync) for k, f in fns.items()}
-        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce'))
+        clock = clock_for(device)
+        inner = {k: calibrate(f, target, sync, clock=clock) for k, f in fns.items()}
+        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce', clock=clock))
         failed = [dict(variant=k, **v) for k, v in info.items() if v['status'] != 'ok']
         s = pd.concat([s, pd.DataFrame(failed)], ignore_index=True) if failed else s
         for col in ('compile_s', 'status', 'graph_breaks'): s[col] = s.variant.map(lambda k: info.get(k, {}).get(col))
@@ -602,7 +623,8 @@ def write_report(out, # results folder
           ('' if meta.get('complete', True) else f" (**incomplete**: parts done: {', '.join(meta.get('parts_done', []))})") + ".\n",
           "Machine: " + ', '.join(f"{k}={v}" for k, v in m.items()) + "\n",
           "Every ratio is the median over interleaved repetitions of (variant time / `F.cross_entropy` time) in the same "
-          "repetition, with the inter-quartile range in brackets. Absolute times depend on the machine's load; the ratios are the measurement.\n",
+          "repetition, with the inter-quartile range in brackets. Absolute times depend on the machine's load; the ratios are the measurement. "
+          f"Clock: {', '.join(f'{d}: `{c}`' for d, c in meta.get('settings', {}).get('clock', {}).items()) or 'wall'} (`thread_time`: the timing thread's CPU time, `perf_counter`: wall time).\n",
           "## Headline\n", _md_table(headline(loss, step)), ""]
     t = targets(loss)
     if len(t): md += ["Targets of issue 14:\n", _md_table(t), ""]
@@ -648,10 +670,10 @@ def _config(quick:bool, # the tiny configuration of the tests
         scaling=dict(model='resnet44', batch_sizes=(32, 64, 128, 256, 512), reps=5, target=0.03),
         compile=dict(sizes=TARGET_SIZES, reps=7, target=0.01))
     return dict(
-        loss=dict(sizes=GRID, reps=11, target=0.02),
-        steps=[dict(model='fmnist_cnn', bs=128, reps=12, inner=4, warmup=1), dict(model='resnet44', bs=64, reps=6, warmup=1)],
+        loss=dict(sizes=GRID, reps=9, target=0.01),
+        steps=[dict(model='fmnist_cnn', bs=128, reps=12, inner=4, warmup=1), dict(model='resnet44', bs=64, reps=5, warmup=1)],
         scaling=dict(model='fmnist_cnn', batch_sizes=(32, 128, 512), reps=5, target=0.05),
-        compile=dict(sizes=TARGET_SIZES, reps=11, target=0.02))
+        compile=dict(sizes=TARGET_SIZES, reps=9, target=0.01))
 
 def bench_plan(device:str='auto', # 'cpu', 'cuda', or 'auto' (CPU, plus CUDA when one is present)
                quick:bool=False, # the tiny configuration
@@ -683,7 +705,8 @@ def run_benchmark(out='benchmarks', # results folder
     parts = {k: [] for k in ('loss', 'step', 'scaling', 'compile')}
     meta = dict(command=command or f"run_benchmark(out={str(out)!r}, device={device!r}, quick={quick}, threads={threads}, compile={compile}, backend={backend!r})",
                 settings=dict(devices=sorted({d for d, _, _ in plan}), quick=quick, threads=threads, lam=lam, beta=beta, seed=seed,
-                              compile=compile, backend=backend, config={f'{d} {dt}': c for d, dt, c in plan}), parts_done=[])
+                              compile=compile, backend=backend,
+                              clock={d: clock_for(d, threads).__name__ for d, _, _ in plan}, config={f'{d} {dt}': c for d, dt, c in plan}), parts_done=[])
     def save(done:str, complete:bool=False):
         meta['parts_done'].append(done)
         meta.update(machine=machine_info(), wall_s=time.time() - t0, complete=complete)
