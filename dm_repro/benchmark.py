@@ -432,6 +432,21 @@ def _err(e:BaseException)->str:
     msg = (str(e).strip().splitlines() or [''])[0]
     return f"{type(e).__name__}: {msg[:200]}"
 
+from contextlib import contextmanager
+
+@contextmanager
+def _quiet_compile():
+    "Silence the compiler's log lines and warnings (graph breaks are counted in the table instead)"
+    import logging
+    logs = [logging.getLogger(n) for n in ('torch._dynamo', 'torch._inductor', 'torch.utils.cpp_extension')]
+    levels = [l.level for l in logs]
+    for l in logs: l.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore'); yield
+    finally:
+        for l, v in zip(logs, levels): l.setLevel(v)
+
 def compile_warmup(backend:str='inductor', # `torch.compile` backend
                    device='cpu', # torch device
                   )->float|str:
@@ -440,7 +455,8 @@ def compile_warmup(backend:str='inductor', # `torch.compile` backend
     torch._dynamo.reset()
     x = torch.ones(8, device=device)
     t0 = time.perf_counter()
-    try: torch.compile(torch.sin, backend=backend, dynamic=False)(x)
+    try:
+        with _quiet_compile(): torch.compile(torch.sin, backend=backend, dynamic=False)(x)
     except Exception as e: return _err(e)
     finally: torch._dynamo.reset()
     return time.perf_counter() - t0
@@ -456,14 +472,9 @@ def bench_compile(sizes=((256, 100), (1024, 1000)), # (B, C) pairs
                   seed:int=0, # seed of the inputs and of the block order
                  )->pd.DataFrame:
     "Steady-state forward + backward of `torch.compile`d losses as ratios to eager CE in the same run, compile time apart, failures recorded"
-    import logging, torch._dynamo
     from torch._dynamo.utils import counters
     if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
-    sync, rows = _sync_for(device), []
-    log, level = logging.getLogger('torch._dynamo'), logging.getLogger('torch._dynamo').level
-    log.setLevel(logging.ERROR)  # graph breaks are counted in the table, not printed
-    try: return _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, sync, counters)
-    finally: log.setLevel(level)
+    with _quiet_compile(): return _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, _sync_for(device), counters)
 
 def _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, sync, counters):
     import torch._dynamo
