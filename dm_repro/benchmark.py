@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_benchmarks.ipynb #5153610a
 from __future__ import annotations
-import gc, json, math, os, platform, random, statistics, subprocess, sys, time, datetime
+import gc, json, math, os, platform, random, statistics, subprocess, sys, time, datetime, warnings
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,10 +20,12 @@ from .callback import DMCallback
 from .models import fmnist_cnn, resnet_cifar
 
 # %% auto #0
-__all__ = ['BASELINES', 'VARIANTS', 'DTYPES', 'MODEL_SHAPES', 'calibrate', 'interleaved', 'summarise', 'machine_info',
-           'CallbackLoss', 'make_loss', 'count_ops', 'profile_loss', 'bench_loss', 'peak_memory', 'make_model',
-           'bench_step', 'bench_scaling', 'plot_scaling', 'loss_table', 'all_losses_table', 'step_table',
-           'scaling_table', 'headline', 'write_report', 'load_results', 'run_benchmark', 'main']
+__all__ = ['BASELINES', 'DM_VARIANTS', 'VARIANTS', 'STEP_VARIANTS', 'LABELS', 'DTYPES', 'GRID', 'MODEL_SHAPES',
+           'COMPILE_VARIANTS', 'TARGET_SIZES', 'calibrate', 'interleaved', 'clock_for', 'summarise', 'machine_info',
+           'CallbackLoss', 'make_loss', 'count_ops', 'profile_loss', 'count_syncs', 'bench_loss', 'peak_memory',
+           'make_model', 'bench_step', 'bench_scaling', 'plot_scaling', 'compile_warmup', 'bench_compile', 'loss_table',
+           'all_losses_table', 'step_table', 'scaling_table', 'compile_table', 'headline', 'targets', 'write_report',
+           'load_results', 'bench_plan', 'run_benchmark', 'main']
 
 # %% ../nbs/20_benchmarks.ipynb #7895fc0b
 def _noop(): pass
@@ -31,14 +33,15 @@ def _noop(): pass
 def calibrate(fn, # a callable to time
               target:float=0.02, # seconds one timed block should last
               sync=None, # called before reading the clock (e.g. `torch.cuda.synchronize`)
-              max_inner:int=10000 # upper bound on calls per block
+              max_inner:int=10000, # upper bound on calls per block
+              clock=None, # the timer, `time.perf_counter` (wall) by default; see `clock_for`
              )->int:
     "How many calls of `fn` make one block of about `target` seconds (at least 1)"
-    sync = sync or _noop
+    sync, clock = sync or _noop, clock or time.perf_counter
     fn(); sync()
     ts = []
     for _ in range(3):
-        t0 = time.perf_counter(); fn(); sync(); ts.append(time.perf_counter() - t0)
+        t0 = clock(); fn(); sync(); ts.append(clock() - t0)
     return int(min(max_inner, max(1, round(target / max(statistics.median(ts), 1e-9)))))
 
 def interleaved(fns:dict, # {name: callable}; each call is one unit of work
@@ -48,21 +51,22 @@ def interleaved(fns:dict, # {name: callable}; each call is one unit of work
                 sync=None, # called before reading the clock (e.g. `torch.cuda.synchronize`)
                 seed:int=0, # seed of the block order
                 base:str=None, # if given, every other block runs between two blocks of `base` (A-B-A pairing)
+                clock=None, # the timer, `time.perf_counter` (wall) by default; see `clock_for`
                )->dict:
     "Seconds per call, {name: [one value per block]}, blocks of each repetition in a fresh random order"
     if not fns: raise ValueError("nothing to time: pass at least one callable")
     if reps < 1: raise ValueError(f"reps must be >= 1, got {reps}")
     if base is not None and base not in fns: raise ValueError(f"base {base!r} is not one of the callables {list(fns)}")
-    sync, rng = sync or _noop, random.Random(seed)
+    sync, rng, clock = sync or _noop, random.Random(seed), clock or time.perf_counter
     inner = inner if isinstance(inner, dict) else {k: inner for k in fns}
     times = {k: [] for k in fns}
     for k, f in fns.items():
         for _ in range(warmup * inner[k]): f()
     def block(k):
         f, n = fns[k], inner[k]
-        sync(); t0 = time.perf_counter()
+        sync(); t0 = clock()
         for _ in range(n): f()
-        sync(); return (time.perf_counter() - t0) / n
+        sync(); return (clock() - t0) / n
     gc_was = gc.isenabled(); gc.collect(); gc.disable()
     try:
         for _ in range(reps):
@@ -78,6 +82,13 @@ def interleaved(fns:dict, # {name: callable}; each call is one unit of work
     finally:
         if gc_was: gc.enable()
     return times
+
+def clock_for(device, # torch device of the work
+              threads:int=None, # torch CPU threads (default: the current setting)
+             ):
+    "The timer for work on `device`: this thread's CPU time on a CPU with one torch thread, else wall time"
+    threads = torch.get_num_threads() if threads is None else threads
+    return time.thread_time if torch.device(device).type == 'cpu' and threads == 1 else time.perf_counter
 
 def _q(xs, q): return float(pd.Series(xs).quantile(q))
 
@@ -125,7 +136,10 @@ def machine_info()->dict:
 
 # %% ../nbs/20_benchmarks.ipynb #abf5c851
 BASELINES = ('cce', 'cce_dn', 'mae', 'mae_dn', 'mse', 'mse_dn', 'gce', 'gce_dn', 'dm_beta0')
-VARIANTS = ('ce', 'dm', 'dm_callback') + BASELINES
+DM_VARIANTS = ('dm', 'dm_nocheck', 'dm_callback')
+VARIANTS = ('ce',) + DM_VARIANTS + BASELINES
+STEP_VARIANTS = ('ce',) + DM_VARIANTS + ('cce',)
+LABELS = {'dm': 'DMLoss', 'dm_nocheck': 'DMLoss(check=False)', 'dm_callback': 'DMCallback'}
 
 class CallbackLoss:
     "`F.cross_entropy` plus what `DMCallback` does per training batch, run on a stand-in Learner; returns the `loss_grad` fastai back-propagates"
@@ -138,13 +152,13 @@ class CallbackLoss:
         self.cb.after_loss()
         return l.loss_grad
 
-def make_loss(name:str, # one of `VARIANTS`: 'ce', 'dm', 'dm_callback' or a baseline name of `get_loss`
+def make_loss(name:str, # one of `VARIANTS`: 'ce', a DM variant ('dm', 'dm_nocheck': value checks off, 'dm_callback') or a baseline of `get_loss`
               lam:float=0.5, # DM's λ
               beta:float=8., # DM's β
              ):
     "The loss callable (pred, targ) -> scalar that a benchmark variant trains with"
     if name == 'ce': return F.cross_entropy
-    if name == 'dm': return DMLoss(lam, beta)
+    if name in ('dm', 'dm_nocheck'): return DMLoss(lam, beta, check=name == 'dm')
     if name == 'dm_callback': return CallbackLoss(lam, beta)
     if name not in BASELINES: raise ValueError(f"unknown variant {name!r}; choose from {VARIANTS}")
     return get_loss(name)
@@ -206,7 +220,27 @@ def _sync_for(device): return torch.cuda.synchronize if torch.device(device).typ
 
 DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16}
 
-def bench_loss(sizes=((32, 10), (32, 100), (32, 1000), (256, 10), (256, 100), (256, 1000), (4096, 10), (4096, 100), (4096, 1000)), # (B, C) pairs
+def count_syncs(loss, # a callable (pred, targ) -> scalar
+                B:int=256, C:int=100, # batch size and classes
+                device='cuda', # torch device
+                dtype=torch.float32, # dtype of the logits
+               )->int|None:
+    "Host-device synchronisations that one forward + backward of `loss` makes on CUDA (None on other devices)"
+    if torch.device(device).type != 'cuda': return None
+    z = torch.randn(B, C, device=device, dtype=dtype, requires_grad=True)
+    y = torch.randint(0, C, (B,), device=device)
+    torch.autograd.grad(loss(z, y), z); torch.cuda.synchronize()  # lazy initialisation is not the loss's cost
+    old = torch.cuda.get_sync_debug_mode()
+    with warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter('always')
+        torch.cuda.set_sync_debug_mode('warn')
+        try: torch.autograd.grad(loss(z, y), z)
+        finally: torch.cuda.set_sync_debug_mode(old)
+    return sum('synchroniz' in str(w.message) for w in ws)
+
+GRID = ((32, 10), (32, 100), (32, 1000), (256, 10), (256, 100), (256, 1000), (1024, 100), (1024, 1000), (4096, 10), (4096, 100), (4096, 1000))
+
+def bench_loss(sizes=GRID, # (B, C) pairs
                variants=VARIANTS, # names of `make_loss`; must include 'ce'
                device='cpu', # torch device
                dtype:str='fp32', # 'fp32' or 'bf16' logits
@@ -217,17 +251,20 @@ def bench_loss(sizes=((32, 10), (32, 100), (32, 1000), (256, 10), (256, 100), (2
               )->pd.DataFrame:
     "Loss forward + backward time of every variant per (B, C), with its ratio to `F.cross_entropy`"
     if 'ce' not in variants: raise ValueError("variants must include 'ce', the baseline of every ratio")
-    sync, rows = _sync_for(device), []
+    if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+    sync, clock, rows = _sync_for(device), clock_for(device), []
     for B, C in sizes:
         g = torch.Generator().manual_seed(seed)
         z = torch.randn(B, C, generator=g).to(device, DTYPES[dtype]).requires_grad_()
         y = torch.randint(0, C, (B,), generator=g).to(device)
         losses = {k: make_loss(k, lam, beta) for k in variants}
         fns = {k: (lambda l=l: torch.autograd.grad(l(z, y), z)) for k, l in losses.items()}
-        inner = {k: calibrate(f, target, sync) for k, f in fns.items()}
-        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce'))
+        inner = {k: calibrate(f, target, sync, clock=clock) for k, f in fns.items()}
+        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce', clock=clock))
         s['aten_ops'] = [sum(count_ops(losses[k], B, C, device, DTYPES[dtype]).values()) for k in s.variant]
+        s['host_syncs'] = [count_syncs(losses[k], B, C, device, DTYPES[dtype]) for k in s.variant]
         s['inner'] = [inner[k] for k in s.variant]
+        s['clock'] = clock.__name__
         s.insert(0, 'C', C); s.insert(0, 'B', B); s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
         rows.append(s)
     df = pd.concat(rows, ignore_index=True)
@@ -276,20 +313,22 @@ def _step_fn(model, opt, loss, x, y, amp_dtype):
 
 def bench_step(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
                bs:int=128, # batch size
-               variants=VARIANTS, # names of `make_loss`; must include 'ce'
+               variants=STEP_VARIANTS, # names of `make_loss`; must include 'ce'
                device='cpu', # torch device
                dtype:str='fp32', # 'fp32', or 'bf16' (autocast of forward and loss)
                reps:int=15, # timed repetitions
-               inner:int=1, # steps per timed block
+               inner:int|None=1, # steps per timed block (None: calibrated to blocks of about 50 ms)
                warmup:int=2, # untimed steps of every variant first
                memory:bool=True, # also measure each variant's peak memory
                loss_reps:int=11, # repetitions of the loss-alone timing on this model's logits (0: skip)
+               loss_target:float=0.02, # seconds per timed block of the loss-alone timing
                depth:int=None, # ResNet depth override (quick tests)
                lam:float=0.5, beta:float=8., # DM's λ and β
                seed:int=0, # seed of model, inputs and block order
               )->pd.DataFrame:
     "Training-step time and peak memory of every variant, with ratios to plain cross-entropy"
     if 'ce' not in variants: raise ValueError("variants must include 'ce', the baseline of every ratio")
+    if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
     shape, n_classes = MODEL_SHAPES[model] if model in MODEL_SHAPES else (None, None)
     torch.manual_seed(seed)
     m = make_model(model, depth).to(device).train()
@@ -299,10 +338,13 @@ def bench_step(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
     amp = None if dtype == 'fp32' else DTYPES[dtype]
     fns = {k: _step_fn(m, opt, make_loss(k, lam, beta), x, y, amp) for k in variants}
-    s = summarise(interleaved(fns, reps, inner, warmup=warmup, sync=_sync_for(device), seed=seed, base='ce'))
+    clock = clock_for(device)
+    if inner is None: inner = calibrate(fns['ce'], 0.05, _sync_for(device), clock=clock)
+    s = summarise(interleaved(fns, reps, inner, warmup=warmup, sync=_sync_for(device), seed=seed, base='ce', clock=clock))
     s.insert(0, 'bs', bs); s.insert(0, 'model', model + (f'(depth={depth})' if depth else ''))
     s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
     s.insert(5, 'median_ms', s.pop('median_s') * 1e3)
+    s['inner'], s['clock'] = inner, clock.__name__
     if loss_reps:  # the loss alone on this model's logits: its extra time over CE is what a step should gain
         sync = _sync_for(device)
         with torch.no_grad(), torch.autocast(x.device.type, dtype=amp, enabled=amp is not None): z = m(x)
@@ -313,8 +355,8 @@ def bench_step(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
                 torch.autograd.grad(v, z)
             return f
         lfs = {k: _lf(make_loss(k, lam, beta)) for k in variants}
-        inner_l = {k: calibrate(f, 0.02, sync) for k, f in lfs.items()}
-        ls = summarise(interleaved(lfs, loss_reps, inner_l, warmup=1, sync=sync, seed=seed, base='ce')).set_index('variant')
+        inner_l = {k: calibrate(f, loss_target, sync, clock=clock) for k, f in lfs.items()}
+        ls = summarise(interleaved(lfs, loss_reps, inner_l, warmup=1, sync=sync, seed=seed, base='ce', clock=clock)).set_index('variant')
         s['loss_extra_ms'] = s.variant.map((ls.median_s - ls.median_s['ce']) * 1e3)
         s['expected_ratio'] = 1 + s.loss_extra_ms / s.median_ms[s.variant == 'ce'].iloc[0]
     if memory:
@@ -346,8 +388,9 @@ def bench_scaling(model:str='fmnist_cnn', # a name of `MODEL_SHAPES`
         opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
         amp = None if dtype == 'fp32' else DTYPES[dtype]
         fns = {k: _step_fn(m, opt, make_loss(k, lam, beta), x, y, amp) for k in variants}
-        n = calibrate(fns['ce'], target, _sync_for(device))
-        s = summarise(interleaved(fns, reps, n, warmup=1, sync=_sync_for(device), seed=seed, base='ce'))
+        clock = clock_for(device)
+        n = calibrate(fns['ce'], target, _sync_for(device), clock=clock)
+        s = summarise(interleaved(fns, reps, n, warmup=1, sync=_sync_for(device), seed=seed, base='ce', clock=clock))
         s.insert(0, 'bs', bs); s.insert(0, 'model', model); s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
         s.insert(5, 'median_ms', s.pop('median_s') * 1e3)
         out.append(s)
@@ -381,6 +424,95 @@ def plot_scaling(scaling:pd.DataFrame, # output of `bench_scaling`
     fig.tight_layout()
     return fig
 
+# %% ../nbs/20_benchmarks.ipynb #c0a1b002
+COMPILE_VARIANTS = ('ce', 'dm', 'dm_nocheck')
+
+def _err(e:BaseException)->str:
+    "One line naming an exception, for a results table"
+    msg = (str(e).strip().splitlines() or [''])[0]
+    return f"{type(e).__name__}: {msg[:200]}"
+
+from contextlib import contextmanager
+
+@contextmanager
+def _quiet_compile():
+    "Silence the compiler's log lines and warnings (graph breaks are counted in the table instead)"
+    import logging
+    logs = [logging.getLogger(n) for n in ('torch._dynamo', 'torch._inductor', 'torch.utils.cpp_extension')]
+    levels = [l.level for l in logs]
+    for l in logs: l.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore'); yield
+    finally:
+        for l, v in zip(logs, levels): l.setLevel(v)
+
+def compile_warmup(backend:str='inductor', # `torch.compile` backend
+                   device='cpu', # torch device
+                  )->float|str:
+    "Seconds to compile and run a trivial function: the compiler's one-off start-up cost in this process (an error string if it fails)"
+    import torch._dynamo
+    torch._dynamo.reset()
+    x = torch.ones(8, device=device)
+    t0 = time.perf_counter()
+    try:
+        with _quiet_compile(): torch.compile(torch.sin, backend=backend, dynamic=False)(x)
+    except Exception as e: return _err(e)
+    finally: torch._dynamo.reset()
+    return time.perf_counter() - t0
+
+def bench_compile(sizes=((256, 100), (1024, 1000)), # (B, C) pairs
+                  variants=COMPILE_VARIANTS, # names of `make_loss` to compile
+                  device='cpu', # torch device
+                  dtype:str='fp32', # 'fp32' or 'bf16' logits
+                  backend:str='inductor', # `torch.compile` backend ('eager' traces without generating code)
+                  reps:int=11, # repetitions per (B, C)
+                  target:float=0.02, # seconds per timed block
+                  lam:float=0.5, beta:float=8., # DM's λ and β
+                  seed:int=0, # seed of the inputs and of the block order
+                 )->pd.DataFrame:
+    "Steady-state forward + backward of `torch.compile`d losses as ratios to eager CE in the same run, compile time apart, failures recorded"
+    from torch._dynamo.utils import counters
+    if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+    with _quiet_compile(): return _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, _sync_for(device), counters)
+
+def _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, sync, counters):
+    import torch._dynamo
+    rows = []
+    for B, C in sizes:
+        torch._dynamo.reset()
+        g = torch.Generator().manual_seed(seed)
+        z = torch.randn(B, C, generator=g).to(device, DTYPES[dtype]).requires_grad_()
+        y = torch.randint(0, C, (B,), generator=g).to(device)
+        fns = {k: (lambda l=make_loss(k, lam, beta): torch.autograd.grad(l(z, y), z)) for k in dict.fromkeys(('ce',) + tuple(variants))}
+        info = {}
+        for k in variants:
+            name, gb0 = f'{k}+compile', sum(counters['graph_break'].values())
+            try:
+                cl = torch.compile(make_loss(k, lam, beta), backend=backend, dynamic=False)
+                f = lambda l=cl: torch.autograd.grad(l(z, y), z)
+                sync and sync(); t0 = time.perf_counter(); f(); sync and sync()
+                info[name] = dict(compile_s=time.perf_counter() - t0, status='ok')
+                fns[name] = f
+            except Exception as e: info[name] = dict(compile_s=float('nan'), status=_err(e))
+            info[name]['graph_breaks'] = sum(counters['graph_break'].values()) - gb0
+        clock = clock_for(device)
+        inner = {k: calibrate(f, target, sync, clock=clock) for k, f in fns.items()}
+        s = summarise(interleaved(fns, reps, inner, warmup=1, sync=sync, seed=seed, base='ce', clock=clock))
+        failed = [dict(variant=k, **v) for k, v in info.items() if v['status'] != 'ok']
+        s = pd.concat([s, pd.DataFrame(failed)], ignore_index=True) if failed else s
+        for col in ('compile_s', 'status', 'graph_breaks'): s[col] = s.variant.map(lambda k: info.get(k, {}).get(col))
+        s['status'] = s.status.fillna('eager')
+        ce_c = s.set_index('variant').ratio.get('ce+compile', float('nan'))
+        s['ratio_vs_compiled_ce'] = s.ratio / ce_c
+        s.insert(0, 'C', C); s.insert(0, 'B', B); s.insert(0, 'dtype', dtype); s.insert(0, 'device', str(device))
+        s.insert(5, 'backend', backend)
+        rows.append(s)
+    torch._dynamo.reset()
+    df = pd.concat(rows, ignore_index=True)
+    df.insert(6, 'median_us', df.pop('median_s') * 1e6)
+    return df
+
 # %% ../nbs/20_benchmarks.ipynb #3c13480b
 def _md_table(df:pd.DataFrame, floatfmt:str='.3g')->str:
     "A DataFrame as a GitHub Markdown table (no extra dependency)"
@@ -391,14 +523,24 @@ def _md_table(df:pd.DataFrame, floatfmt:str='.3g')->str:
 
 def _ratio_str(d): return d.apply(lambda r: f"{r.ratio:.2f} ({r.ratio_q25:.2f}–{r.ratio_q75:.2f})", axis=1)
 
+def _rel(d:pd.DataFrame, a:str, b:str)->float:
+    "Median ratio of variant `a` over median ratio of variant `b` (both against CE in the same run), or NaN"
+    r = d.set_index('variant').ratio
+    return float(r[a] / r[b]) if a in r and b in r else float('nan')
+
 def loss_table(loss:pd.DataFrame)->pd.DataFrame:
-    "The headline loss table: per device, dtype, B, C: CE's time and the DMLoss / CE and DMCallback / CE ratios"
-    key = ['device', 'dtype', 'B', 'C']
-    ce = loss[loss.variant == 'ce'].set_index(key).median_us.rename('CE µs')
-    out = [ce.round(1)]
-    for k, name in (('dm', 'DMLoss / CE'), ('dm_callback', 'DMCallback / CE')):
+    "The headline loss table: per device, dtype, B, C: CE's time, each DM variant / CE, and DMCallback / DMLoss"
+    key, out = ['device', 'dtype', 'B', 'C'], []
+    out.append(loss[loss.variant == 'ce'].set_index(key).median_us.rename('CE µs').round(1))
+    for k in DM_VARIANTS:
         d = loss[loss.variant == k]
-        if len(d): out.append(pd.Series(_ratio_str(d).values, index=d.set_index(key).index, name=name))
+        if len(d): out.append(pd.Series(_ratio_str(d).values, index=d.set_index(key).index, name=f'{LABELS[k]} / CE'))
+    rel = loss.groupby(key, sort=False).apply(lambda d: _rel(d, 'dm_callback', 'dm'), include_groups=False)
+    out.append(rel.round(3).rename('DMCallback / DMLoss'))
+    if 'host_syncs' in loss and loss.host_syncs.notna().any():
+        for k in ('dm', 'dm_callback'):
+            d = loss[loss.variant == k]
+            out.append(pd.Series(d.host_syncs.values, index=d.set_index(key).index, name=f'{LABELS[k]} host syncs'))
     return pd.concat(out, axis=1).reset_index()
 
 def all_losses_table(loss:pd.DataFrame)->pd.DataFrame:
@@ -422,119 +564,210 @@ def scaling_table(scaling:pd.DataFrame)->pd.DataFrame:
     r = scaling[scaling.variant != 'ce'].pivot_table(index=key, columns='variant', values='ratio', sort=False).round(3).add_suffix(' / ce')
     return t.join(r).reset_index()
 
+def compile_table(compiled:pd.DataFrame)->pd.DataFrame:
+    "The `torch.compile` table: steady-state ratio to eager CE and to compiled CE, compile time, graph breaks, status"
+    d = compiled.copy()
+    d['ratio (IQR)'] = [s if math.isfinite(r) else '–' for s, r in zip(_ratio_str(d), d.ratio)]
+    cols = ['device', 'dtype', 'B', 'C', 'backend', 'variant', 'median_us', 'ratio (IQR)', 'ratio_vs_compiled_ce', 'compile_s', 'graph_breaks', 'status']
+    return d[cols].rename(columns={'median_us': 'µs', 'ratio (IQR)': '/ eager CE (IQR)', 'ratio_vs_compiled_ce': '/ compiled CE',
+                                   'compile_s': 'compile s'}).round({'µs': 1, '/ compiled CE': 3, 'compile s': 2})
+
+def _secs(v): return f'{v:.1f} s' if isinstance(v, (int, float)) else str(v)
+
+TARGET_SIZES = ((256, 100), (1024, 1000))
+
 def headline(loss:pd.DataFrame, # output of `bench_loss`
-             step:pd.DataFrame, # output of `bench_step` (one or more models)
-             B:int=256, C:int=100, # the loss size the issue singles out
+             step:pd.DataFrame=None, # output of `bench_step` (one or more models)
+             sizes=TARGET_SIZES, # the loss sizes the issue singles out (those present in `loss`)
             )->pd.DataFrame:
-    "The figures that decide whether DM is cheap: loss ratios at (B, C), and per model the step-time and peak-memory ratios"
+    "The figures that decide whether DM is cheap: loss ratios at `sizes` (checks on and off, callback against loss), and per model the step-time and peak-memory ratios"
     rows = []
-    for (dev, dt), d in loss[(loss.B == B) & (loss.C == C)].groupby(['device', 'dtype'], sort=False):
-        for k, name in (('dm', 'DMLoss'), ('dm_callback', 'DMCallback')):
-            r = d[d.variant == k]
-            if len(r): rows.append(dict(figure=f'loss fwd+bwd, B={B}, C={C}: {name} / CE', device=dev, dtype=dt, value=_ratio_str(r).iloc[0]))
-    for (dev, dt, m, bs), d in step.groupby(['device', 'dtype', 'model', 'bs'], sort=False):
-        for k, name in (('dm', 'DMLoss'), ('dm_callback', 'DMCallback')):
+    for B, C in sizes:
+        for (dev, dt), d in loss[(loss.B == B) & (loss.C == C)].groupby(['device', 'dtype'], sort=False):
+            for k in DM_VARIANTS:
+                r = d[d.variant == k]
+                if len(r): rows.append(dict(figure=f'loss fwd+bwd, B={B}, C={C}: {LABELS[k]} / CE', device=dev, dtype=dt, value=_ratio_str(r).iloc[0]))
+            for a, b in (('dm_callback', 'dm'),):
+                v = _rel(d, a, b)
+                if math.isfinite(v): rows.append(dict(figure=f'loss fwd+bwd, B={B}, C={C}: {LABELS[a]} / {LABELS[b]}', device=dev, dtype=dt, value=f'{v:.3f}'))
+    for (dev, dt, m, bs), d in (step.groupby(['device', 'dtype', 'model', 'bs'], sort=False) if step is not None else ()):
+        for k in ('dm', 'dm_callback'):
             r = d[d.variant == k]
             if not len(r): continue
             v = _ratio_str(r).iloc[0] + (f"; expected from the loss: {r.expected_ratio.iloc[0]:.3f}" if 'expected_ratio' in r else '')
-            rows.append(dict(figure=f'training step, {m} bs={bs}: {name} / CE', device=dev, dtype=dt, value=v))
+            rows.append(dict(figure=f'training step, {m} bs={bs}: {LABELS[k]} / CE', device=dev, dtype=dt, value=v))
             if 'mem_ratio' in r:
-                rows.append(dict(figure=f'peak memory, {m} bs={bs}: {name} / CE', device=dev, dtype=dt, value=f"{r.mem_ratio.iloc[0]:.4f}"))
-    return pd.DataFrame(rows)
+                rows.append(dict(figure=f'peak memory, {m} bs={bs}: {LABELS[k]} / CE', device=dev, dtype=dt, value=f"{r.mem_ratio.iloc[0]:.4f}"))
+    return pd.DataFrame(rows, columns=['figure', 'device', 'dtype', 'value'])
+
+def targets(loss:pd.DataFrame, # output of `bench_loss`
+            goals=((256, 100, 2.0), (1024, 1000, 1.15)), # (B, C, the highest acceptable DMLoss / CE)
+            callback_tol:float=0.10, # the callback may cost at most this much more than the loss
+           )->pd.DataFrame:
+    "Issue 14's speed targets against a run: measured median ratio, the target, and whether it is met"
+    rows = []
+    for B, C, goal in goals:
+        for (dev, dt), d in loss[(loss.B == B) & (loss.C == C)].groupby(['device', 'dtype'], sort=False):
+            r = d.set_index('variant').ratio
+            for k in ('dm', 'dm_nocheck'):
+                if k in r: rows.append(dict(device=dev, dtype=dt, figure=f'{LABELS[k]} / CE at B={B}, C={C}', measured=round(float(r[k]), 3), target=f'≤ {goal}', met=bool(r[k] <= goal)))
+            for a, b in (('dm_callback', 'dm'),):
+                v = _rel(d, a, b)
+                if math.isfinite(v): rows.append(dict(device=dev, dtype=dt, figure=f'{LABELS[a]} / {LABELS[b]} at B={B}, C={C}', measured=round(v, 3), target=f'≤ {1 + callback_tol:.2f}', met=bool(v <= 1 + callback_tol)))
+    return pd.DataFrame(rows, columns=['device', 'dtype', 'figure', 'measured', 'target', 'met'])
 
 def write_report(out, # results folder
-                 loss:pd.DataFrame, step:pd.DataFrame, scaling:pd.DataFrame, # the three parts
-                 meta:dict, # `machine_info()` plus the command and settings
+                 loss:pd.DataFrame, # output of `bench_loss`
+                 step:pd.DataFrame=None, scaling:pd.DataFrame=None, # outputs of `bench_step` and `bench_scaling` (None: not run yet)
+                 meta:dict=None, # `machine_info()` plus the command and settings
+                 compiled:pd.DataFrame=None, # output of `bench_compile` (None: not run)
                 ):
-    "Write loss.csv, step.csv, scaling.csv, meta.json, results.md and scaling.png into `out`"
+    "Write loss.csv, step.csv, scaling.csv, compile.csv, meta.json, results.md and scaling.png into `out` (the parts that exist)"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    loss.to_csv(out/'loss.csv', index=False); step.to_csv(out/'step.csv', index=False); scaling.to_csv(out/'scaling.csv', index=False)
-    (out/'meta.json').write_text(json.dumps(meta, indent=1) + '\n')
+    for name, df in (('loss', loss), ('step', step), ('scaling', scaling), ('compile', compiled)):
+        if df is not None: df.to_csv(out/f'{name}.csv', index=False)
+        elif (out/f'{name}.csv').exists(): (out/f'{name}.csv').unlink()  # no stale part from an earlier run
+    (out/'meta.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
     m = meta['machine']
-    title = f"{m['cpu']}, {m['torch_threads']} torch threads, torch {m['torch']}, {m['date']}"
-    fig = plot_scaling(scaling, loss, title); fig.savefig(out/'scaling.png', dpi=110); plt.close(fig)
     md = [f"# DM against plain cross-entropy: benchmark results\n",
-          f"Produced by `{meta['command']}` in {meta['wall_s']:.0f} s, commit `{m['commit']}`.\n",
+          f"Produced by `{meta['command']}` in {meta['wall_s']:.0f} s, commit `{m['commit']}`" +
+          ('' if meta.get('complete', True) else f" (**incomplete**: parts done: {', '.join(meta.get('parts_done', []))})") + ".\n",
           "Machine: " + ', '.join(f"{k}={v}" for k, v in m.items()) + "\n",
           "Every ratio is the median over interleaved repetitions of (variant time / `F.cross_entropy` time) in the same "
-          "repetition, with the inter-quartile range in brackets. Absolute times depend on the machine's load; the ratios are the measurement.\n",
-          "## Headline\n", _md_table(headline(loss, step)), "",
-          "## 1. Loss forward + backward\n", _md_table(loss_table(loss)), "",
-          "Every variant (median ratio to CE; `cce` is cross-entropy through the DM mechanism):\n", _md_table(all_losses_table(loss)), "",
-          "ATen operations per forward + backward:\n",
-          _md_table(loss[(loss.B == loss.B.iloc[0]) & (loss.C == loss.C.iloc[0])].drop_duplicates('variant')[['device', 'dtype', 'variant', 'aten_ops']]), "",
-          "## 2–3. Training step (forward, loss, backward, SGD momentum), peak memory\n", _md_table(step_table(step), '.4g'), "",
-          "## 4. Scaling with the batch size\n", _md_table(scaling_table(scaling), '.4g'), "", "![scaling](scaling.png)\n"]
+          "repetition, with the inter-quartile range in brackets. Absolute times depend on the machine's load; the ratios are the measurement. "
+          f"Clock: {', '.join(f'{d}: `{c}`' for d, c in meta.get('settings', {}).get('clock', {}).items()) or 'wall'} (`thread_time`: the timing thread's CPU time, `perf_counter`: wall time).\n",
+          "## Headline\n", _md_table(headline(loss, step)), ""]
+    t = targets(loss)
+    if len(t): md += ["Targets of issue 14:\n", _md_table(t), ""]
+    md += ["## 1. Loss forward + backward\n", _md_table(loss_table(loss)), "",
+           "Every variant (median ratio to CE; `cce` is cross-entropy through the DM mechanism):\n", _md_table(all_losses_table(loss)), "",
+           "ATen operations per forward + backward:\n",
+           _md_table(loss[(loss.B == loss.B.iloc[0]) & (loss.C == loss.C.iloc[0])].drop_duplicates(['device', 'dtype', 'variant'])[['device', 'dtype', 'variant', 'aten_ops']]), ""]
+    if step is not None:
+        md += ["## 2–3. Training step (forward, loss, backward, SGD momentum), peak memory\n", _md_table(step_table(step), '.4g'), ""]
+    if scaling is not None:
+        m_ = meta['machine']
+        fig = plot_scaling(scaling, loss, f"{m_['cpu']}, {m_['torch_threads']} torch threads, torch {m_['torch']}, cuda={m_['cuda']}, {m_['date']}")
+        fig.savefig(out/'scaling.png', dpi=110); plt.close(fig)
+        md += ["## 4. Scaling with the batch size\n", _md_table(scaling_table(scaling), '.4g'), "", "![scaling](scaling.png)\n"]
+    if compiled is not None:
+        md += ["## 5. `torch.compile`\n", f"Compiler start-up (first compilation in the process, timed apart): {_secs(meta.get('compile_warmup_s'))}.\n",
+               _md_table(compile_table(compiled), '.4g'), ""]
     (out/'results.md').write_text('\n'.join(md))
     return out
 
 def load_results(out='benchmarks'): # results folder written by `dm_repro_bench`
-    "The committed results: {'loss', 'step', 'scaling': DataFrame, 'meta': dict, 'md': str}"
+    "The committed results: {'loss', 'step', 'scaling', 'compile': DataFrame or None, 'meta': dict, 'md': str}"
     out = Path(out)
     if not (out/'meta.json').exists(): raise ValueError(f"no benchmark results in {out}: run `dm_repro_bench --out {out}` first")
-    return dict(loss=pd.read_csv(out/'loss.csv'), step=pd.read_csv(out/'step.csv'), scaling=pd.read_csv(out/'scaling.csv'),
-                meta=json.loads((out/'meta.json').read_text()), md=(out/'results.md').read_text())
+    res = {k: (pd.read_csv(out/f'{k}.csv') if (out/f'{k}.csv').exists() else None) for k in ('loss', 'step', 'scaling', 'compile')}
+    return dict(res, meta=json.loads((out/'meta.json').read_text()), md=(out/'results.md').read_text())
 
 # %% ../nbs/20_benchmarks.ipynb #8fbd5e6e
-def _config(quick:bool)->dict:
+def _config(quick:bool, # the tiny configuration of the tests
+            device:str='cpu', # 'cpu' or 'cuda': each has its own full configuration
+           )->dict:
+    "Keyword arguments of `bench_loss`, `bench_step` (one dict per model), `bench_scaling` and `bench_compile` for one device"
     if quick: return dict(
-        loss=dict(sizes=((32, 10), (256, 100)), reps=3, target=0.002),
-        steps=[dict(model='fmnist_cnn', bs=16, reps=3, warmup=1), dict(model='resnet44', bs=4, depth=8, reps=2, warmup=1)],
-        scaling=dict(model='fmnist_cnn', batch_sizes=(8, 16), reps=2, target=0.002))
+        loss=dict(sizes=((256, 100),), reps=3, target=0.002),
+        steps=[dict(model='fmnist_cnn', bs=16, reps=3, warmup=1, loss_reps=3, loss_target=0.002),
+               dict(model='resnet44', bs=4, depth=8, reps=2, warmup=1, loss_reps=3, loss_target=0.002)],
+        scaling=dict(model='fmnist_cnn', batch_sizes=(8, 16), reps=2, target=0.002),
+        compile=dict(sizes=((32, 10),), reps=3, target=0.002))
+    if torch.device(device).type == 'cuda': return dict(  # sized for under 5 minutes on one GPU, both dtypes
+        loss=dict(sizes=GRID, reps=7, target=0.01),
+        steps=[dict(model='resnet44', bs=128, inner=None, reps=9, warmup=3, loss_target=0.01),
+               dict(model='fmnist_cnn', bs=128, inner=None, reps=9, warmup=3, loss_target=0.01)],
+        scaling=dict(model='resnet44', batch_sizes=(32, 64, 128, 256, 512), reps=5, target=0.03),
+        compile=dict(sizes=TARGET_SIZES, reps=7, target=0.01))
     return dict(
-        loss=dict(reps=11, target=0.02),
-        steps=[dict(model='fmnist_cnn', bs=128, reps=12, inner=4, warmup=1), dict(model='resnet44', bs=64, reps=6, warmup=1)],
-        scaling=dict(model='fmnist_cnn', batch_sizes=(32, 64, 128, 256, 512, 1024), reps=7, target=0.05))
+        loss=dict(sizes=GRID, reps=9, target=0.01),
+        steps=[dict(model='fmnist_cnn', bs=128, reps=12, inner=4, warmup=1), dict(model='resnet44', bs=64, reps=5, warmup=1)],
+        scaling=dict(model='fmnist_cnn', batch_sizes=(32, 128, 512), reps=5, target=0.05),
+        compile=dict(sizes=TARGET_SIZES, reps=9, target=0.01))
+
+def bench_plan(device:str='auto', # 'cpu', 'cuda', or 'auto' (CPU, plus CUDA when one is present)
+               quick:bool=False, # the tiny configuration
+               cuda_available:bool=None, # override the CUDA probe (to check a GPU plan on a CPU machine)
+              )->list:
+    "What `run_benchmark` runs: one (device, dtype, configuration) per line, CPU in fp32, CUDA in fp32 and bf16"
+    if device not in ('auto', 'cpu', 'cuda'): raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    has_cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
+    if device == 'cuda' and not has_cuda: raise ValueError("device='cuda' but torch sees no CUDA device; use --device cpu")
+    devices = {'cpu': ['cpu'], 'cuda': ['cuda'], 'auto': ['cpu'] + (['cuda'] if has_cuda else [])}[device]
+    return [(d, dt, _config(quick, d)) for d in devices for dt in (('fp32',) if d == 'cpu' else ('fp32', 'bf16'))]
 
 def run_benchmark(out='benchmarks', # results folder
                   device:str='auto', # 'cpu', 'cuda', or 'auto' (CPU, plus CUDA when one is present)
                   quick:bool=False, # tiny configuration that runs in seconds
-                  threads:int=2, # torch CPU threads
+                  threads:int=1, # torch CPU threads
                   lam:float=0.5, beta:float=8., # DM's λ and β
                   seed:int=0, # seed of inputs, models and block order
+                  compile:bool=False, # also time `torch.compile`d losses (fp32; compile time reported apart)
+                  backend:str='inductor', # `torch.compile` backend ('eager': tracing only, no code generation)
                   command:str=None, # the command line to record (default: this call)
                   verbose:bool=True, # print progress
                  )->dict:
-    "Run the loss, training-step and scaling benchmarks and write the results into `out`"
-    if device not in ('auto', 'cpu', 'cuda'): raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
-    if device == 'cuda' and not torch.cuda.is_available(): raise ValueError("device='cuda' but torch sees no CUDA device; use --device cpu")
-    devices = ['cpu'] + (['cuda'] if device == 'auto' and torch.cuda.is_available() else []) if device != 'cuda' else ['cuda']
-    cfg, t0, old_threads = _config(quick), time.time(), torch.get_num_threads()
+    "Run the loss, training-step, scaling (and optionally compile) benchmarks, writing the results into `out` after every part"
+    plan = bench_plan(device, quick)
+    t0, old_threads = time.time(), torch.get_num_threads()
     torch.set_num_threads(threads)
     say = print if verbose else _noop
+    parts = {k: [] for k in ('loss', 'step', 'scaling', 'compile')}
+    meta = dict(command=command or f"run_benchmark(out={str(out)!r}, device={device!r}, quick={quick}, threads={threads}, compile={compile}, backend={backend!r})",
+                settings=dict(devices=sorted({d for d, _, _ in plan}), quick=quick, threads=threads, lam=lam, beta=beta, seed=seed,
+                              compile=compile, backend=backend,
+                              clock={d: clock_for(d, threads).__name__ for d, _, _ in plan}, config={f'{d} {dt}': c for d, dt, c in plan}), parts_done=[])
+    def save(done:str, complete:bool=False):
+        meta['parts_done'].append(done)
+        meta.update(machine=machine_info(), wall_s=time.time() - t0, complete=complete)
+        cat = {k: (pd.concat(v, ignore_index=True) if v else None) for k, v in parts.items()}
+        write_report(out, cat['loss'], cat['step'], cat['scaling'], meta, cat['compile'])
+        return cat
+    kw = dict(lam=lam, beta=beta, seed=seed)
     try:
-        losses, steps, scalings = [], [], []
-        for dev in devices:
-            for dt in (('fp32',) if dev == 'cpu' else ('fp32', 'bf16')):
-                say(f"[{time.time()-t0:5.0f}s] loss alone, {dev} {dt}", flush=True)
-                losses.append(bench_loss(device=dev, dtype=dt, lam=lam, beta=beta, seed=seed, **cfg['loss']))
-                for sc in cfg['steps']:
-                    say(f"[{time.time()-t0:5.0f}s] training step {sc['model']} bs={sc['bs']}, {dev} {dt}", flush=True)
-                    steps.append(bench_step(device=dev, dtype=dt, lam=lam, beta=beta, seed=seed, **sc))
-                say(f"[{time.time()-t0:5.0f}s] scaling, {dev} {dt}", flush=True)
-                scalings.append(bench_scaling(device=dev, dtype=dt, lam=lam, beta=beta, seed=seed, **cfg['scaling']))
-        loss, step, scaling = (pd.concat(o, ignore_index=True) for o in (losses, steps, scalings))
-        meta = dict(machine=machine_info(), command=command or f"run_benchmark(out={str(out)!r}, device={device!r}, quick={quick}, threads={threads})",
-                    settings=dict(devices=devices, quick=quick, threads=threads, lam=lam, beta=beta, seed=seed, config=cfg),
-                    wall_s=time.time() - t0)
-        write_report(out, loss, step, scaling, meta)
+        for dev, dt, cfg in plan:
+            say(f"[{time.time()-t0:5.0f}s] loss alone, {dev} {dt}", flush=True)
+            parts['loss'].append(bench_loss(device=dev, dtype=dt, **kw, **cfg['loss'])); save(f'loss {dev} {dt}')
+            for sc in cfg['steps']:
+                say(f"[{time.time()-t0:5.0f}s] training step {sc['model']} bs={sc['bs']}, {dev} {dt}", flush=True)
+                parts['step'].append(bench_step(device=dev, dtype=dt, **kw, **sc))
+            save(f'step {dev} {dt}')
+            say(f"[{time.time()-t0:5.0f}s] scaling, {dev} {dt}", flush=True)
+            parts['scaling'].append(bench_scaling(device=dev, dtype=dt, **kw, **cfg['scaling'])); save(f'scaling {dev} {dt}')
+        if compile:
+            for dev, dt, cfg in plan:
+                if dt != 'fp32': continue
+                say(f"[{time.time()-t0:5.0f}s] torch.compile, {dev} {dt}", flush=True)
+                meta['compile_warmup_s'] = compile_warmup(backend, dev)
+                parts['compile'].append(bench_compile(device=dev, dtype=dt, backend=backend, **kw, **cfg['compile'])); save(f'compile {dev} {dt}')
+        cat = save('report', complete=True)
         say(f"[{time.time()-t0:5.0f}s] wrote {Path(out)/'results.md'}")
     finally: torch.set_num_threads(old_threads)
-    return dict(loss=loss, step=step, scaling=scaling, meta=meta)
+    return dict(cat, meta=meta)
+
+def _command()->str|None:
+    "The command line that started this process, if it was `dm_repro_bench` or `python -m dm_repro.benchmark`"
+    if not sys.argv: return None
+    name = Path(sys.argv[0]).name
+    if name.startswith('dm_repro_bench'): cmd = ' '.join(['dm_repro_bench'] + sys.argv[1:])
+    elif name == 'benchmark.py': cmd = ' '.join(['python -m dm_repro.benchmark'] + sys.argv[1:])
+    else: return None
+    return f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']} {cmd}" if 'OMP_WAIT_POLICY' in os.environ else cmd
 
 @call_parse
-def main(out:str='benchmarks', # folder for loss.csv, step.csv, scaling.csv, meta.json, results.md, scaling.png
+def main(out:str='benchmarks', # folder for loss.csv, step.csv, scaling.csv, compile.csv, meta.json, results.md, scaling.png
          device:str='auto', # 'cpu', 'cuda', or 'auto': CPU, plus CUDA (fp32 and bf16) when one is present
          quick:bool=False, # tiny configuration that runs in seconds (used by the tests)
-         threads:int=2, # torch CPU threads
+         threads:int=1, # torch CPU threads (1: steady ratios on a shared machine)
          lam:float=0.5, # DM's λ
          beta:float=8., # DM's β
          seed:int=0, # seed of inputs, models and block order
+         compile:bool=False, # also time torch.compile'd losses (compile time reported apart; a failure is recorded, not raised)
+         backend:str='inductor', # torch.compile backend ('eager': tracing only, no code generation)
         ):
-    "Benchmark DMLoss, DMCallback and the baselines against F.cross_entropy: loss alone, training step, peak memory, scaling"
+    "Benchmark DMLoss, DMCallback and the baselines against F.cross_entropy: loss alone, training step, peak memory, scaling, torch.compile"
     if threads > 1 and 'OMP_WAIT_POLICY' not in os.environ:
         print("note: OMP_WAIT_POLICY is unset; on a machine shared with other busy processes, OpenMP's spinning threads can "
               "slow every step by 10x or more. Consider `OMP_WAIT_POLICY=PASSIVE dm_repro_bench ...` (recorded in meta.json).", file=sys.stderr)
-    cmd = ' '.join(['dm_repro_bench'] + sys.argv[1:]) if sys.argv and Path(sys.argv[0]).name.startswith('dm_repro_bench') else None
-    if cmd and 'OMP_WAIT_POLICY' in os.environ: cmd = f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']} {cmd}"
-    run_benchmark(out, device, quick, threads, lam, beta, seed, command=cmd)
+    run_benchmark(out, device, quick, threads, lam, beta, seed, compile, backend, command=_command())
