@@ -18,6 +18,7 @@ import dm_repro
 from .losses import DMLoss, get_loss
 from .callback import DMCallback
 from .models import fmnist_cnn, resnet_cifar
+from .report import md_table
 
 # %% auto #0
 __all__ = ['BASELINES', 'DM_VARIANTS', 'VARIANTS', 'STEP_VARIANTS', 'LABELS', 'DTYPES', 'GRID', 'MODEL_SHAPES',
@@ -515,11 +516,8 @@ def _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, b
 
 # %% ../nbs/20_benchmarks.ipynb #3c13480b
 def _md_table(df:pd.DataFrame, floatfmt:str='.3g')->str:
-    "A DataFrame as a GitHub Markdown table (no extra dependency)"
-    fmt = lambda v: format(v, floatfmt) if isinstance(v, float) else str(v)
-    lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
-    lines += ['| ' + ' | '.join(fmt(v) for v in row) + ' |' for row in df.itertuples(index=False)]
-    return '\n'.join(lines)
+    "A DataFrame as a GitHub Markdown table: the report module's `md_table` without the index"
+    return md_table(df, index=False, floatfmt=floatfmt)
 
 def _ratio_str(d): return d.apply(lambda r: f"{r.ratio:.2f} ({r.ratio_q25:.2f}–{r.ratio_q75:.2f})", axis=1)
 

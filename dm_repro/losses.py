@@ -364,7 +364,7 @@ LOSSES = {
 }
 
 # %% ../nbs/01_losses.ipynb #00de9189
-def get_loss(name:str, # one of `LOSSES`: cce, mae, mse, gce, cce_dn, mae_dn, mse_dn, gce_dn, dm_beta0, dm
+def get_loss(name:str, # one of `LOSSES` (cce, mae, mse, gce, cce_dn, mae_dn, mse_dn, gce_dn, dm_beta0, dm) or of `dm_repro.zoo.ZOO_LOSSES`
              lam:float=None, # DM's λ (for 'dm'; 'dm_beta0' defaults to 1)
              beta:float=None, # DM's β (for 'dm' only)
              q:float=None, # GCE's q (default 0.7)
@@ -373,7 +373,9 @@ def get_loss(name:str, # one of `LOSSES`: cce, mae, mse, gce, cce_dn, mae_dn, ms
     "The paper's method or one of its baselines, by name"
     if not isinstance(name, str): raise TypeError(f"name must be a loss name (str), got {type(name).__name__}")
     key = name.lower().replace('-', '_')
-    if key not in LOSSES: raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+    from dm_repro.zoo import ZOO_LOSSES, get_zoo_loss  # lazy: dm_repro.zoo imports this module
+    if key in ZOO_LOSSES: return get_zoo_loss(key, lam=lam, beta=beta, q=q, **kwargs)
+    if key not in LOSSES: raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)} or the zoo's {sorted(ZOO_LOSSES)}")
     if key not in ('dm', 'dm_beta0') and (lam is not None or beta is not None):
         raise ValueError(f"loss {name!r} has no λ/β; use 'dm' for derivative manipulation")
     if key == 'dm_beta0' and beta is not None and beta != 0:
