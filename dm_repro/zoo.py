@@ -111,19 +111,24 @@ def _check_sce(alpha, beta, A):
     if A >= 0: raise ValueError(f"A replaces log 0 in the reverse cross-entropy and must be < 0 (the SCE paper uses -4), got {A}")
     if alpha == 0 and beta == 0: raise ValueError("alpha and beta are both 0: the loss would be 0")
 
-class SCELoss(ZooLoss):
-    "Symmetric cross-entropy α CE + β RCE with RCE = -A(1-p) (Wang et al., 2019), computed directly"
-    def __init__(self, alpha:float=0.1, # weight α of CE
+class _WithRCE(ZooLoss):
+    "Base of the losses α·(an active loss) + β·RCE, with the reverse cross-entropy RCE = -A(1-p_y): stores and checks α, β, A"
+    def __init__(self, alpha:float, # weight α of the active term (CE in SCE, NCE in NCE+RCE)
                  beta:float=1., # weight β of the reverse cross-entropy
                  A:float=-4., # value replacing log 0 in the reverse cross-entropy (< 0)
                  **kwargs): # `reduction`, `axis`
         super().__init__(**kwargs)
-        alpha, beta, A = float(alpha), float(beta), float(A)
-        _check_sce(alpha, beta, A)
-        self.alpha, self.beta, self.A = alpha, beta, A
+        self.alpha, self.beta, self.A = float(alpha), float(beta), float(A)
+        self._check()
+    def rce(self, lp): "β·RCE per example, from the log-probability `lp` of the label"; return -self.beta * self.A * (1 - lp.exp())
+
+class SCELoss(_WithRCE):
+    "Symmetric cross-entropy α CE + β RCE with RCE = -A(1-p) (Wang et al., 2019), computed directly"
+    def __init__(self, alpha:float=0.1, beta:float=1., A:float=-4., **kwargs): super().__init__(alpha, beta, A, **kwargs) # SCE's α (weight of CE), β, A; `reduction`, `axis`
+    def _check(self): _check_sce(self.alpha, self.beta, self.A)
     def per_example(self, inp, targ):
         _, lp = _logp_y(inp, targ)
-        return -self.alpha * lp - self.beta * self.A * (1 - lp.exp())
+        return -self.alpha * lp + self.rce(lp)
 
 # %% ../nbs/01a_zoo.ipynb #4b175fe4
 class FocalEDF(EDF):
@@ -190,19 +195,15 @@ class NCELoss(ZooLoss):
         logp, lp = _logp_y(inp, targ)
         return self.alpha * lp / logp.sum(-1)
 
-class NCERCELoss(ZooLoss):
+class NCERCELoss(_WithRCE):
     "Active-passive loss α NCE + β RCE with RCE = -A(1-p_y) (Ma et al., 2020)"
-    def __init__(self, alpha:float=1., # weight α of NCE
-                 beta:float=1., # weight β of the reverse cross-entropy
-                 A:float=-4., # value replacing log 0 in the reverse cross-entropy (< 0)
-                 **kwargs): # `reduction`, `axis`
-        super().__init__(**kwargs)
-        if not alpha > 0 or beta < 0: raise ValueError(f"need alpha > 0 and beta >= 0, got alpha={alpha}, beta={beta}")
-        if not A < 0: raise ValueError(f"A replaces log 0 in the reverse cross-entropy and must be < 0, got {A}")
-        self.alpha, self.beta, self.A = float(alpha), float(beta), float(A)
+    def __init__(self, alpha:float=1., beta:float=1., A:float=-4., **kwargs): super().__init__(alpha, beta, A, **kwargs) # α (weight of NCE), β, A; `reduction`, `axis`
+    def _check(self):
+        if not self.alpha > 0 or self.beta < 0: raise ValueError(f"need alpha > 0 and beta >= 0, got alpha={self.alpha}, beta={self.beta}")
+        if not self.A < 0: raise ValueError(f"A replaces log 0 in the reverse cross-entropy and must be < 0, got {self.A}")
     def per_example(self, inp, targ):
         logp, lp = _logp_y(inp, targ)
-        return self.alpha * lp / logp.sum(-1) - self.beta * self.A * (1 - lp.exp())
+        return self.alpha * lp / logp.sum(-1) + self.rce(lp)
 
 # %% ../nbs/01a_zoo.ipynb #e17afb67
 def sce_loss(alpha:float=0.1, beta:float=1., A:float=-4., # SCE's α, β, A
