@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_benchmarks.ipynb #5153610a
 from __future__ import annotations
-import gc, json, math, os, platform, random, statistics, subprocess, sys, time, datetime, warnings
+import gc, inspect, json, math, os, platform, random, statistics, subprocess, sys, time, datetime, warnings
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -464,16 +464,17 @@ def compile_warmup(backend:str='inductor', # `torch.compile` backend
 
 def bench_compile(sizes=((256, 100), (1024, 1000)), # (B, C) pairs
                   variants=COMPILE_VARIANTS, # names of `make_loss` to compile
-                  device='cpu', # torch device
-                  dtype:str='fp32', # 'fp32' or 'bf16' logits
                   backend:str='inductor', # `torch.compile` backend ('eager' traces without generating code)
                   reps:int=11, # repetitions per (B, C)
-                  target:float=0.02, # seconds per timed block
-                  lam:float=0.5, beta:float=8., # DM's λ and β
-                  seed:int=0, # seed of the inputs and of the block order
+                  **kwargs, # `device`, `dtype`, `target`, `lam`, `beta`, `seed`: as in `bench_loss`, with its defaults
                  )->pd.DataFrame:
     "Steady-state forward + backward of `torch.compile`d losses as ratios to eager CE in the same run, compile time apart, failures recorded"
     from torch._dynamo.utils import counters
+    shared = ('device', 'dtype', 'target', 'lam', 'beta', 'seed')
+    bad = set(kwargs) - set(shared)
+    if bad: raise TypeError(f"bench_compile got unexpected arguments {sorted(bad)}; it takes sizes, variants, backend, reps and {', '.join(shared)}")
+    o = {k: p.default for k, p in inspect.signature(bench_loss).parameters.items() if k in shared} | kwargs
+    device, dtype, target, lam, beta, seed = (o[k] for k in shared)
     if dtype not in DTYPES: raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
     with _quiet_compile(): return _bench_compile(sizes, variants, device, dtype, backend, reps, target, lam, beta, seed, _sync_for(device), counters)
 
