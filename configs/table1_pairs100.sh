@@ -5,7 +5,7 @@
 # Two lanes in parallel, one torch thread each (results depend on the thread count: keep --threads 1).
 #   stage 1: the baselines (seed 0) and DM's selection runs (beta on the clean 20 % split);
 #   stage 2: DM retrained with the chosen beta (seed 0);   stage 3: the tables.
-# SEEDS=1 bash configs/table1_pairs100.sh  adds seeds 1 and 2 (the baselines' and DM's final runs) as a later stage.
+# Seeds 1 and 2: add them to the sweep files (see "What is left" on the page), delete the two sweep.json files under $OUT, rerun.
 set -euo pipefail
 OUT=${OUT:-results/table1_pairs100}
 LOG=${LOG:-/tmp}
