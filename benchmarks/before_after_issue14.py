@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')
 import pandas as pd
-from dm_repro.benchmark import calibrate, interleaved, summarise, clock_for, machine_info, _md_table
+from dm_repro.benchmark import calibrate, interleaved, summarise, clock_for, machine_info, _md_table, CallbackLoss
 from dm_repro.losses import DMLoss
 from dm_repro.callback import DMCallback
 
@@ -32,7 +32,7 @@ def old_package(commit=OLD, dest=None):
     return importlib.import_module('dm_repro_old.losses'), importlib.import_module('dm_repro_old.callback')
 
 class AsCallback:
-    "`F.cross_entropy` plus a DMCallback's `after_loss` on a stand-in Learner (as `dm_repro.benchmark.CallbackLoss`)"
+    "`F.cross_entropy` plus the old DMCallback's `after_loss` on a stand-in Learner (what the old `dm_repro.benchmark.CallbackLoss` did)"
     def __init__(self, cb): self.cb, cb.learn = cb, SimpleNamespace(training=True, pred=None, yb=None, loss_grad=None)
     def __call__(self, pred, targ):
         l = self.cb.learn
@@ -46,7 +46,7 @@ def main(out, sizes=((32, 10), (256, 100), (256, 1000), (1024, 100), (1024, 1000
     losses = {'ce': F.cross_entropy,
               'dm before': old_l.DMLoss(0.5, 8.), 'dm after': DMLoss(0.5, 8.),
               'dm_nocheck before': old_l.DMLoss(0.5, 8., check=False), 'dm_nocheck after': DMLoss(0.5, 8., check=False),
-              'dm_callback before': AsCallback(old_c.DMCallback(0.5, 8.)), 'dm_callback after': AsCallback(DMCallback(0.5, 8.))}
+              'dm_callback before': AsCallback(old_c.DMCallback(0.5, 8.)), 'dm_callback after': CallbackLoss(0.5, 8.)}  # the current callback's training flow (it swaps in the DM loss)
     clock, rows, t0 = clock_for('cpu'), [], time.time()
     for B, C in sizes:
         g = torch.Generator().manual_seed(seed)

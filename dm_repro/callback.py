@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from fastai.callback.core import Callback
 from fastai.losses import BaseLoss, CrossEntropyLossFlat
 from .weighting import EDF, DMEDF, DN_EPS, emphasis_variance
-from .losses import EDFLoss, dm_edf
+from .losses import EDFLoss, dm_edf, dm_grad
 
 # %% auto #0
 __all__ = ['DMCallback', 'batch_indices', 'WeightRecorder', 'plot_weights', 'plot_share']
@@ -42,38 +42,53 @@ class DMCallback(Callback):
         if edf is not None and (lam is not None or beta is not None):
             raise ValueError("give either edf or lam/beta, not both: with edf, lam and beta would be ignored")
         if edf is None: edf = dm_edf(0.5 if lam is None else lam, 8. if beta is None else beta)
-        self.dm = EDFLoss(edf, normalise=normalise, ignore_index=-100 if ignore_index is None else ignore_index,
-                          scope=scope, eps=eps, check=False)
-        self.ignore_index, self.force, self._lf = ignore_index, force, None
+        self.dm = EDFLoss(edf, normalise=normalise, ignore_index=-100 if ignore_index is None else ignore_index, scope=scope, eps=eps)
+        self.ignore_index, self.force, self._lf, self._swap = ignore_index, force, None, False
     @property
     def edf(self): return self.dm.edf
 
     def before_fit(self):
         "Refuse a loss whose gradient would be silently replaced, and a second DM on the same Learner; take the loss's axis and ignore_index"
+        if self._lf is not None and self.learn.loss_func is self.dm: self.learn.loss_func = self._lf  # after an interrupted fit
         lf = self.learn.loss_func
         if isinstance(lf, EDFLoss):
             raise ValueError(f"the Learner's loss is already {type(lf).__name__} (DM): remove DMCallback, or use CrossEntropyLossFlat() as the loss")
         others = [cb for cb in self.learn.cbs if isinstance(cb, DMCallback) and cb is not self]
         if others: raise ValueError("two DMCallbacks on one Learner: keep one (each would replace the other's gradient)")
-        if not _is_plain_ce(lf) and not self.force:
+        plain = _is_plain_ce(lf)
+        if not plain and not self.force:
             raise ValueError(f"DMCallback replaces the gradient of the Learner's loss ({lf!r}) with DM's, which would silently discard "
                              "what that loss adds (label smoothing, class weights, ...). Use CrossEntropyLossFlat() as the loss, "
                              "DMLoss(..., weight=class_weights) for class weights, or DMCallback(..., force=True) to replace its gradient anyway")
         f = lf.func if isinstance(lf, BaseLoss) else lf
         if self.ignore_index is None: self.dm.ignore_index = getattr(f, 'ignore_index', -100)
         self.dm.axis = getattr(lf, 'axis', -1)
-        self._lf = lf
+        # a plain mean cross-entropy has DM's value: train with the DM loss itself (one pass over the logits, not two)
+        self._lf, self._swap = lf, plain and not self.force and getattr(f, 'reduction', 'mean') == 'mean'
+
+    def before_train(self):
+        "For the training phase, swap the Learner's plain cross-entropy for the DM loss (same value, DM's gradient)"
+        if self._swap and self.learn.loss_func is self._lf: self.learn.loss_func = self.dm
+    def _restore(self):
+        if self._lf is not None and self.learn.loss_func is self.dm: self.learn.loss_func = self._lf
+    def after_train(self): self._restore()
+    def after_cancel_train(self): self._restore()
+    def after_cancel_epoch(self): self._restore()
+    def after_epoch(self): self._restore()
+    def after_fit(self): self._restore()
 
     def after_loss(self):
-        "Swap the gradient of `loss_grad` for DM's, keeping its value"
+        "Check that the Learner trained with the DM loss; else swap the gradient of `loss_grad` for DM's, keeping its value"
         if not self.training or not len(self.learn.yb): return
-        if self._lf is not None and self.learn.loss_func is not self._lf and not self.force:
-            raise ValueError(f"another callback replaced the Learner's loss during training ({self.learn.loss_func!r}, e.g. MixUp or CutMix), "
+        lf = self.learn.loss_func
+        if self._swap and lf is self.dm: return  # loss_grad carries DM's gradient already
+        if self._lf is not None and lf is not self._lf and not self.force:
+            raise ValueError(f"another callback replaced the Learner's loss during training ({lf!r}, e.g. MixUp or CutMix), "
                              "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
-        ce, c, _, _ = self.dm._terms(self.learn.pred, self.learn.yb[0])
-        s = torch.dot(c, ce)  # its gradient is DM's
-        self.learn.loss_grad = s + (self.learn.loss_grad.detach() - s.detach())
+        x, ls, t, _, c, _, fast = self.dm._terms(self.learn.pred, self.learn.yb[0])
+        self.learn.loss_grad = dm_grad(x, ls, t, c, self.learn.loss_grad.detach(), clamp=fast is None or fast[1] > 0)
     def __repr__(self): return f"DMCallback({self.dm.edf!r}, normalise={self.dm.normalise!r})"
+
 
 # %% ../nbs/02_callback.ipynb #52079e4a
 def _weight_source(learn):

@@ -26,7 +26,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.optimizer import SGD
 from .weighting import EDF, DMEDF, DN_EPS
 import dm_repro.losses as losses
-from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, dm_edf
+from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, dm_edf, dm_grad
 from .test_utils import synthetic_dls
 from .callback import DMCallback
 try: from fastai.distributed import DistributedDL  # fastai.distributed (and `Learner.distrib_ctx`) need `accelerate`
@@ -196,14 +196,14 @@ class DMGradAccum(Callback):
         if not self.training or not len(self.learn.yb): return
         first = self.count == 0
         # the one normaliser of the losses page, carrying the running Σw (or count) of the micro-batches accumulated so far
-        ce, c, _, st = self._dm._terms(self.learn.pred, self.learn.yb[0], state=None if first else self._state)
+        x, ls, t, _, c, st, fast = self._dm._terms(self.learn.pred, self.learn.yb[0], state=None if first else self._state)
         if not first and self.normalise in ('batch', 'mean'):
             factor = _den_ratio(self._state, st, self.normalise, self.eps)
             for q in self.learn.model.parameters():
                 if q.grad is not None: q.grad.mul_(factor)
         self._state = st
-        s = torch.dot(c, ce)  # ∂s/∂z_i = c_i (softmax(z_i) - onehot(y_i)): DM's gradient
-        self.learn.loss_grad = s + (self.learn.loss_grad.detach() - s.detach())
+        # the value stays the Learner's loss; the gradient w.r.t. the logits is c_i (softmax(z_i) - onehot(y_i)), DM's
+        self.learn.loss_grad = dm_grad(x, ls, t, c, self.learn.loss_grad.detach(), clamp=fast is None or fast[1] > 0)
 
     def before_step(self):
         "Skip the optimiser step (and zero_grad) until `n_acc` examples have been accumulated"
