@@ -79,8 +79,9 @@ class DMCallback(Callback):
 
     def after_loss(self):
         "Check that the Learner trained with the DM loss; else swap the gradient of `loss_grad` for DM's, keeping its value"
-        if not self.training or not len(self.learn.yb): return
-        lf = self.learn.loss_func
+        learn = self.learn
+        if not learn.training or not len(learn.yb): return
+        lf = learn.loss_func
         if self._swap and lf is self.dm: return  # loss_grad carries DM's gradient already
         if self._lf is not None and lf is not self._lf and not self.force:
             raise ValueError(f"another callback replaced the Learner's loss during training ({lf!r}, e.g. MixUp or CutMix), "
