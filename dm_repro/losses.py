@@ -143,26 +143,19 @@ def _log_weight(edf, p):
     u = p if edf.lam == 1 else p.sqrt() if edf.lam == 0.5 else p.pow(_k(edf.lam))
     return torch.addcmul(u, u, p, value=-1).mul_(_k(edf.beta))  # β p^λ (1 - p)
 
-def _dm_batch_cpu(ce, t, lam, beta, eps, ignore_index, scale=1):
-    "The hot path (the paper's EDF, 'batch', no shift, one process) on a CPU in NumPy: p (tensor), c × `scale` and w_hat (arrays), Σw, Σ CE, ignored count"
-    pt = ce.neg().exp_()  # (torch's exp: accurate to 1 ulp, which matters for 1 - p as p -> 1)
-    ce_, p = ce.numpy(), pt.numpy()
-    f = ce_.dtype.type
-    q = f(1.) - p  # 1 - p; q + q is exactly the released layer's 2 - 2p (doubling commutes with rounding)
+def _dm_numpy(p:np.ndarray, lam, beta, eps, ign=None, scale=1):
+    "The hot path of `dm_coefficients` (the paper's EDF, 'batch', no shift, one process) in NumPy: c × `scale`, and w and Σw + eps (ŵ = w / (Σw + eps))"
+    f = p.dtype.type
+    q = f(1.) - p
     e = (p if lam == 1 else np.sqrt(p) if lam == 0.5 else p ** f(lam)) * q
     e *= f(beta)
     np.exp(e, out=e)  # w = exp(β p^λ (1 - p))
-    n, n_ign = len(ce_), 0
-    if np.count_nonzero(ce_) < n:  # an ignored label has CE exactly 0 (so may a fitted example): look at the labels only then
-        ign = t.numpy().reshape(-1) == ignore_index
-        n_ign = int(np.count_nonzero(ign))
-        if n_ign: e[ign] = 0  # ignored examples: no weight, out of the sum
-    s = np.add.reduce(e)
-    w = e / (s + f(eps))
-    np.add(q, q, out=q); q += f(REL_EPS)  # 2 - 2p + 1e-6
-    c = np.divide(w, q, out=q)
-    if scale != 1: c *= f(scale)
-    return pt, c, w, s, float(np.add.reduce(ce_)), n_ign
+    if ign is not None: e[ign] = 0  # ignored examples: no weight, out of the sum
+    den = np.add.reduce(e, axis=None) + f(eps)
+    q += f(REL_EPS / 2)  # (2 - 2p + 1e-6) / 2, exactly: halving commutes with rounding
+    c = np.divide(e, q, out=q)
+    c *= f(0.5 * scale) / den  # ŵ / (2 - 2p + 1e-6), × scale
+    return c, e, den
 
 def dm_coefficients(p:torch.Tensor, # probability of the labelled class, shape (B,), detached
                     edf:EDF, # the weighting function w(p)
@@ -258,9 +251,9 @@ class EDFLoss(nn.Module):
         # every weight of a batch could underflow; no shift at all (the released formula as written) while e^{±60} fits
         self.shift = (0. if -60 <= lo and hi <= 60 else hi) if hi - lo <= 60 else None
         self.log_integral = log_integral_of(edf) if normalise == 'integral' else None
-        # the paper's EDF under the released normaliser without a shift has a CPU fast path (`_dm_batch_cpu`)
+        # the paper's EDF under the released normaliser without a shift has a CPU fast path (`_dm_numpy`)
         self._fast = type(edf) is DMEDF and normalise == 'batch' and self.shift == 0 and weight is None
-        self.__dict__.update(last_p=None, _lw=None)
+        self.__dict__.update(_lp=None, _lw=None)
 
 # %% ../nbs/01_losses.ipynb #26cdbe71
 @patch
@@ -339,9 +332,15 @@ def _terms(self:EDFLoss, inp, targ, check=False, state=None):
     # evaluation (no gradient) never talks to other processes: one rank may validate alone
     scope = self.scope if torch.is_grad_enabled() and inp.requires_grad else 'local'
     if self._fast and cpu and state is None and (scope == 'local' or _world_size() == 1):
-        p, c, w_hat, s, ce_sum, n_ign = _dm_batch_cpu(ce, t, self.edf.lam, self.edf.beta, self.eps, self.ignore_index)
-        self.__dict__.update(last_p=p, _lw=w_hat)  # (nn.Module's __setattr__ is slow)
-        return x, ls, t, ce, torch.from_numpy(c), DMState(0., s, None), (ce_sum, n_ign)
+        p = ce.neg().exp_()  # (torch's exp: accurate to 1 ulp, which matters for 1 - p as p -> 1)
+        ce_, n_ign, ign = ce.numpy(), 0, None
+        if np.count_nonzero(ce_) < len(ce_):  # an ignored label has CE exactly 0 (so may a fitted example): look at the labels only then
+            ign = t.numpy().reshape(-1) == self.ignore_index
+            n_ign = int(np.count_nonzero(ign))
+        c, e, den = _dm_numpy(p.numpy(), self.edf.lam, self.edf.beta, self.eps, ign if n_ign else None)
+        self.__dict__.update(_lp=p, _lw=(e, den))  # (nn.Module's __setattr__ is slow)
+        st = DMState(0., den - den.dtype.type(self.eps), None)
+        return x, ls, t, ce, torch.from_numpy(c), st, (float(np.add.reduce(ce_)), n_ign)
     ignored = (t if t.ndim == 1 else t.reshape(-1)) == self.ignore_index
     p = ce.neg().exp_()
     scale = None
@@ -351,7 +350,7 @@ def _terms(self:EDFLoss, inp, targ, check=False, state=None):
         scale = a[t.reshape(-1).clamp(0, n_c - 1)]
     shift = None if self.shift is None or scale is not None else self.shift
     c, w_hat, st = dm_coefficients(p, self.edf, self.normalise, ignored, self.eps, scope, self.log_integral, shift, scale, state)
-    self.__dict__.update(last_p=p, _lw=w_hat)  # (nn.Module's __setattr__ is slow)
+    self.__dict__.update(_lp=p, _lw=w_hat)  # (nn.Module's __setattr__ is slow)
     return x, ls, t, ce, c, st, None
 
 # %% ../nbs/01_losses.ipynb #a27b3c7a
@@ -362,8 +361,10 @@ def forward(self:EDFLoss, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
     if red not in REDUCTIONS: raise ValueError(f"unknown reduction={red!r}; choose one of {REDUCTIONS}")
     if (self._fast and red != 'none' and isinstance(inp, torch.Tensor) and isinstance(targ, torch.Tensor) and inp.is_cpu
         and inp.ndim == 2 and targ.ndim == 1 and targ.dtype is torch.long and inp.dtype in _FLOATS and self.axis in (-1, 1)
-        and inp.shape[0] == targ.shape[0] > 0 and inp.shape[1] > 1 and (self.scope == 'local' or _world_size() == 1)):
-        return self._forward_cpu(inp, targ, red)
+        and inp.shape[0] == targ.shape[0] > 0 and inp.shape[1] > 1 and not 0 <= self.ignore_index < inp.shape[1]
+        and (self.scope == 'local' or _world_size() == 1)):
+        out = self._forward_cpu(inp, targ, red)
+        if out is not None: return out
     x, ls, t, ce, c, _, fast = self._terms(inp, targ, self.check)
     n = ce.shape[0]
     if red == 'none': val, k = ce, c * n  # mean over the n positions: Σ c_i ∇ce_i, DM's gradient
@@ -386,16 +387,18 @@ _FLOATS = (torch.float32, torch.float64)
 def _forward_cpu(self:EDFLoss, x, t, red):
     "`forward` for the common case, in one piece: the paper's EDF, (B, C) float logits and int64 labels on a CPU, one process"
     ls = torch.log_softmax(x.detach(), 1)
-    try: ce = F.nll_loss(ls, t, ignore_index=self.ignore_index, reduction='none')
-    except IndexError: _diagnose(t, x.shape[1], self.ignore_index); raise
     n = len(t)
-    p, c, w_hat, _, ce_sum, n_ign = _dm_batch_cpu(ce, t, self.edf.lam, self.edf.beta, self.eps, self.ignore_index, 1 if red == 'mean' else n)
-    self.__dict__.update(last_p=p, _lw=w_hat)  # (nn.Module's __setattr__ is slow)
-    if self.check and (n_ign == n or not math.isfinite(ce_sum)): _diagnose(t, x.shape[1], self.ignore_index)
-    val = np.array(ce_sum if red == 'sum' else ce_sum / (n - n_ign) if n > n_ign else math.nan, dtype=c.dtype)
+    t = t.view(n, 1)
+    try: lp = ls.gather(1, t)  # log p_i
+    except RuntimeError: return None  # a label out of [0, C), e.g. an ignored one: the general path handles it (or says what is wrong)
+    p = lp.exp()  # (torch's exp: accurate to 1 ulp, which matters for 1 - p as p -> 1)
+    c, e, den = _dm_numpy(p.numpy(), self.edf.lam, self.edf.beta, self.eps, None, 1 if red == 'mean' else n)
+    self.__dict__.update(_lp=p, _lw=(e, den))  # (nn.Module's __setattr__ is slow)
+    ce_sum = -float(np.add.reduce(lp.numpy(), axis=None))
+    if self.check and not math.isfinite(ce_sum): _diagnose(t.view(n), x.shape[1], self.ignore_index)
+    val = np.array(ce_sum if red == 'sum' else ce_sum / n, dtype=c.dtype)
     if not (torch.is_grad_enabled() and x.requires_grad): return torch.from_numpy(val)
-    t = (t.clamp(0, x.shape[1] - 1) if n_ign else t).view(n, 1)  # any valid class stands in for an ignored label (its c is 0)
-    return _DMGrad.apply(x, (ls, t, torch.from_numpy(c.reshape(n, 1))), val)
+    return _DMGrad.apply(x, (ls, t, torch.from_numpy(c)), val)
 
 _MOD = torch.nn.modules.module
 def _no_module_hooks(m)->bool:
@@ -416,12 +419,18 @@ def activation(self:EDFLoss, x): "Softmax over the class axis"; return F.softmax
 @patch
 def decodes(self:EDFLoss, x): "Predicted class: argmax over the class axis"; return x.argmax(dim=self.axis)
 @patch
-def __getstate__(self:EDFLoss): return {**self.__dict__, 'last_p': None, '_lw': None}
+def __getstate__(self:EDFLoss): return {**self.__dict__, '_lp': None, '_lw': None}
+@patch(as_prop=True)
+def last_p(self:EDFLoss)->torch.Tensor:
+    "The last batch's p_i (probability of the labelled class), detached, one per position (None before the first call)"
+    p = self.__dict__.get('_lp')
+    return p if p is None or p.ndim == 1 else p.reshape(-1)
 @patch(as_prop=True)
 def last_w(self:EDFLoss)->torch.Tensor:
     "The last batch's normalised weights ŵ_i, detached, one per position (None before the first call)"
     w = self.__dict__.get('_lw')
-    if isinstance(w, np.ndarray): w = self.__dict__['_lw'] = torch.from_numpy(w)  # the CPU hot path hands over a NumPy array
+    if isinstance(w, tuple):  # the CPU hot path hands over NumPy's w and Σw + eps: divided on first use
+        w = self.__dict__['_lw'] = torch.from_numpy((w[0] / w[1]).reshape(-1))
     return w
 @patch
 def extra_repr(self:EDFLoss): return f"edf={self.edf!r}, normalise={self.normalise!r}, reduction={self.reduction!r}"
