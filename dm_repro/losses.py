@@ -251,7 +251,7 @@ class EDFLoss(nn.Module):
         # every weight of a batch could underflow; no shift at all (the released formula as written) while e^{±60} fits
         self.shift = (0. if -60 <= lo and hi <= 60 else hi) if hi - lo <= 60 else None
         self.log_integral = log_integral_of(edf) if normalise == 'integral' else None
-        # the paper's EDF under the released normaliser without a shift has a CPU fast path (<code>_dm_numpy</code>)
+        # the paper's EDF under the released normaliser without a shift has a CPU fast path (_dm_numpy, _forward_cpu)
         self._fast = type(edf) is DMEDF and normalise == 'batch' and self.shift == 0 and weight is None
         self.__dict__.update(_lp=None, _lw=None)
 
