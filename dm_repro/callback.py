@@ -71,9 +71,8 @@ class DMCallback(Callback):
         if self._swap and self.learn.loss_func is self._lf: self.learn.loss_func = self.dm
     def _restore(self):
         if self._lf is not None and self.learn.loss_func is self.dm: self.learn.loss_func = self._lf
+    # fastai calls after_train unless an epoch or the fit is cancelled; after_epoch and after_fit follow those cancels
     def after_train(self): self._restore()
-    def after_cancel_train(self): self._restore()
-    def after_cancel_epoch(self): self._restore()
     def after_epoch(self): self._restore()
     def after_fit(self): self._restore()
 
@@ -86,8 +85,8 @@ class DMCallback(Callback):
         if self._lf is not None and lf is not self._lf and not self.force:
             raise ValueError(f"another callback replaced the Learner's loss during training ({lf!r}, e.g. MixUp or CutMix), "
                              "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
-        x, ls, t, _, c, _, fast = self.dm._terms(self.learn.pred, self.learn.yb[0])
-        self.learn.loss_grad = dm_grad(x, ls, t, c, self.learn.loss_grad.detach(), clamp=fast is None or fast[1] > 0)
+        x, ls, t, _, c, _ = self.dm._terms(learn.pred, learn.yb[0])
+        learn.loss_grad = dm_grad(x, ls, t, c, learn.loss_grad.detach())
     def __repr__(self): return f"DMCallback({self.dm.edf!r}, normalise={self.dm.normalise!r})"
 
 

@@ -196,14 +196,14 @@ class DMGradAccum(Callback):
         if not self.training or not len(self.learn.yb): return
         first = self.count == 0
         # the one normaliser of the losses page, carrying the running Σw (or count) of the micro-batches accumulated so far
-        x, ls, t, _, c, st, fast = self._dm._terms(self.learn.pred, self.learn.yb[0], state=None if first else self._state)
+        x, ls, t, _, c, st = self._dm._terms(self.learn.pred, self.learn.yb[0], state=None if first else self._state)
         if not first and self.normalise in ('batch', 'mean'):
             factor = _den_ratio(self._state, st, self.normalise, self.eps)
             for q in self.learn.model.parameters():
                 if q.grad is not None: q.grad.mul_(factor)
         self._state = st
         # the value stays the Learner's loss; the gradient w.r.t. the logits is c_i (softmax(z_i) - onehot(y_i)), DM's
-        self.learn.loss_grad = dm_grad(x, ls, t, c, self.learn.loss_grad.detach(), clamp=fast is None or fast[1] > 0)
+        self.learn.loss_grad = dm_grad(x, ls, t, c, self.learn.loss_grad.detach())
 
     def before_step(self):
         "Skip the optimiser step (and zero_grad) until `n_acc` examples have been accumulated"
