@@ -4,8 +4,6 @@
 
 # %% ../nbs/02_callback.ipynb #5ad08b08
 from __future__ import annotations
-import math
-import warnings
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -267,12 +267,12 @@ def _flat(self:EDFLoss, inp, targ):
 
 # %% ../nbs/01_losses.ipynb #4d0c09ff
 class _DMGrad(torch.autograd.Function):
-    "Value `val` (a tensor or a number); gradient w.r.t. the logits `x`: k_i g_i (softmax(x_i) - onehot(y_i)), from the saved log-softmax"
+    "Value `val` (a tensor, or a NumPy array on the CPU); gradient w.r.t. the logits `x`: k_i g_i (softmax(x_i) - onehot(y_i)), from the saved log-softmax"
     @staticmethod
     def forward(ctx, x, saved, val):
         ctx.save_for_backward(x, *saved)  # x by reference, for a double backward only; (ls, t, k): no gradient of their own
-        # a fresh tensor, never an input (callers may divide it in place); the CPU hot path passes a number
-        return val.clone() if torch.is_tensor(val) else torch.tensor(val, dtype=x.dtype)
+        # a fresh tensor, never an input (callers may divide it in place); the CPU hot path passes a NumPy array
+        return torch.from_numpy(val) if isinstance(val, np.ndarray) else val.clone()
     @staticmethod
     def backward(ctx, g):
         x, ls, t, k = ctx.saved_tensors  # t and k have the shape of `ls` with the class axis of size 1
@@ -363,8 +363,8 @@ def _forward_cpu(self:EDFLoss, x, t, red):
     self.__dict__.update(_lp=p, _lw=(e, den))  # (nn.Module's __setattr__ is slow)
     ce_sum = -float(np.add.reduce(lp.numpy(), axis=None))
     if self.check and not math.isfinite(ce_sum): _diagnose(t.view(n), x.shape[1], self.ignore_index)
-    val = ce_sum if red == 'sum' else ce_sum / n
-    if not (torch.is_grad_enabled() and x.requires_grad): return torch.tensor(val, dtype=x.dtype), ls
+    val = np.array(ce_sum if red == 'sum' else ce_sum / n, dtype=c.dtype)
+    if not (torch.is_grad_enabled() and x.requires_grad): return torch.from_numpy(val), ls
     return _DMGrad.apply(x, (ls, t, torch.from_numpy(c)), val), ls
 
 # %% ../nbs/01_losses.ipynb #27c30503

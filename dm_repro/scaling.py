@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import Path
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from fastcore.foundation import L
@@ -25,7 +24,6 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.optimizer import SGD
 from .weighting import EDF, DMEDF, DN_EPS
-import dm_repro.losses as losses
 from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, dm_edf, dm_grad
 from .test_utils import synthetic_dls
 from .callback import DMCallback
