@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
-# The measured layer of nbs/17_table1_pairs100 (Table 1 in the paper's regime, reduced scale): one resumable command,
-# run from the repository root.   bash configs/table1_pairs100.sh
-# Re-running it after an interruption skips finished runs (each run also resumes from its last checkpoint).
-# Two lanes in parallel, one torch thread each (results depend on the thread count: keep --threads 1).
-#   stage 1: the baselines (seed 0) and DM's selection runs (beta on the clean 20 % split);
-#   stage 2: DM retrained with the chosen beta (seed 0);   stage 3: the tables.
-# Seeds 1 and 2: add them to the sweep files (see "What is left" on the page), delete the two sweep.json files under $OUT, rerun.
+# The measured layer of nbs/17_table1_pairs100 (Table 1 in the paper's regime, reduced scale): one resumable command, run from
+# the repository root at one commit (the table records it):   bash configs/table1_pairs100.sh
+# Two lanes, one torch thread each (results depend on the thread count: keep --threads 1). Both lanes walk the same ordered
+# list of sweeps; every run takes a lock, so a lane skips a run the other lane is training and takes the next one. Order:
+#   1. table1_pairs100_dm   DM lambda 0.5 / 1 on clean, sym 0.4, superclass_pair 0.4: selection (seed 0), then seeds 0-2
+#   2. table1_pairs100_base CCE, MAE, CCE-DN, GCE on the same settings, seeds 0-2          (1 + 2: the cells measured first)
+#   3. table1_pairs100_dm_more, table1_pairs100_base_more: lambda 0 and the new rows, then the new settings
+# A final phase starts once its selection is complete; until then the lane moves on, and the next pass picks it up.
+# Re-running after an interruption skips finished runs (each run also resumes from its last checkpoint).
 set -euo pipefail
 OUT=${OUT:-results/table1_pairs100}
 LOG=${LOG:-/tmp}
-BASE=configs/table1_pairs100_base.json; DM=configs/table1_pairs100_dm.json
-run() { dm_repro_sweep "$@" --threads 1; }
-lane0() { run $BASE --out $OUT/base --shard 0/2; run $DM --out $OUT/dm --phase select --shard 0/2; }
-lane1() { run $DM --out $OUT/dm --phase select --shard 1/2; run $BASE --out $OUT/base --shard 1/2; }
-lane0 > $LOG/pairs100_lane0.log 2>&1 & p0=$!
-lane1 > $LOG/pairs100_lane1.log 2>&1 & p1=$!
-wait $p0 || { echo "lane 0 failed: see $LOG/pairs100_lane0.log"; exit 1; }
-wait $p1 || { echo "lane 1 failed: see $LOG/pairs100_lane1.log"; exit 1; }
-run $DM --out $OUT/dm --phase final --shard 0/2 > $LOG/pairs100_final0.log 2>&1 & p0=$!
-run $DM --out $OUT/dm --phase final --shard 1/2 > $LOG/pairs100_final1.log 2>&1 & p1=$!
-wait $p0 && wait $p1 || { echo "a final shard failed: see $LOG/pairs100_final*.log"; exit 1; }
+PASSES=${PASSES:-3}
+SWEEPS=${SWEEPS:-"dm base dm_more base_more"}
+lane() {
+  for pass in $(seq "$PASSES"); do
+    for s in $SWEEPS; do dm_repro_sweep "configs/table1_pairs100_$s.json" --out "$OUT/$s" --threads 1 || true; done
+  done
+}
+lane > "$LOG/pairs100_lane0.log" 2>&1 & p0=$!
+sleep 5; lane > "$LOG/pairs100_lane1.log" 2>&1 & p1=$!
+wait $p0; wait $p1
 dm_repro_table "$OUT" --no_plots > /dev/null
-dm_repro_table "$OUT/dm" --out "$OUT/select_table" --phase select --no_plots > /dev/null
-echo "done: $OUT/table.md, $OUT/dm/selection.csv, $OUT/select_table/table.md"
+echo "done: $OUT/table.md (python tools/table1_pairs100.py writes the 3-seed tables, paired differences and selection tables)"

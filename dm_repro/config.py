@@ -11,14 +11,16 @@ import numpy as np
 from fastcore.basics import patch
 from .data import DATASETS
 from .models import MODELS
-from .losses import LOSSES
+from .losses import LOSSES, get_loss
+from .zoo import ZOO_LOSSES
 from .noise import NOISE_VARIANTS
 
 # %% auto #0
-__all__ = ['OPTIMISERS', 'SCHEDS', 'WD_MODES', 'RunConfig']
+__all__ = ['OPTIMISERS', 'LATER_FIELDS', 'SCHEDS', 'WD_MODES', 'RunConfig']
 
 # %% ../nbs/06a_config.ipynb #78540f90
 OPTIMISERS = ('sgd', 'adam')
+LATER_FIELDS = {'loss_kw': {}} # fields added after runs were committed, with their defaults: left out of the hashed JSON there
 SCHEDS = ('step', 'inv', 'const')
 WD_MODES = ('l2', 'decoupled')
 
@@ -36,10 +38,11 @@ class RunConfig:
     data_kw:dict=field(default_factory=dict) # extra keyword arguments of `get_dls` (e.g. {"epochs": 20} for IMDB's Doc2Vec)
     model:str='mlp' # a model name of `dm_repro.models.get_model`
     model_kw:dict=field(default_factory=dict) # extra keyword arguments of `get_model` (e.g. {"hidden": [64]})
-    loss:str='cce' # one of cce, mae, mse, gce, cce_dn, mae_dn, mse_dn, gce_dn, dm_beta0, dm
+    loss:str='cce' # a name of `get_loss`: cce, mae, mse, gce, their _dn variants, dm_beta0, dm, or a zoo loss (sce, focal, ...)
     lam:float|None=None # DM's λ (loss 'dm'; 'dm_beta0' defaults to 1)
     beta:float|None=None # DM's β (loss 'dm')
     q:float|None=None # GCE's q (losses 'gce', 'gce_dn'; None: 0.7)
+    loss_kw:dict=field(default_factory=dict) # the loss's own parameters (zoo losses, e.g. {"alpha": 6, "A": -4} for SCE)
     opt:str='sgd' # 'sgd' or 'adam'
     lr:float=0.1 # base learning rate
     mom:float=0.9 # SGD momentum, or Adam's β1
@@ -71,8 +74,9 @@ class RunConfig:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def to_json(self)->str:
-        "Canonical JSON (sorted keys, no spaces): the text the run id hashes"
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(',', ':'))
+        "Canonical JSON (sorted keys, no spaces): the text the run id hashes; fields added later are left out at their default"
+        d = {k: v for k, v in self.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+        return json.dumps(d, sort_keys=True, separators=(',', ':'))
 
     @classmethod
     def from_dict(cls, d:dict): # fields as in `to_dict`; an unknown key raises ValueError
@@ -138,6 +142,11 @@ def _check_range(name, v, lo=None, hi=None, lo_open=False, hi_open=True):
         rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open else ']'}"
         raise ValueError(f"{name}={v!r} is out of range: it must lie in {rng}")
 
+def _check_zoo(cfg):
+    "Raise ValueError unless the zoo loss of `cfg` builds from its fields (β where the loss has one, `loss_kw`)"
+    try: get_loss(cfg.loss, lam=cfg.lam, beta=cfg.beta, q=cfg.q, **cfg.loss_kw)
+    except TypeError as e: raise ValueError(f"loss_kw={cfg.loss_kw} does not fit loss {cfg.loss!r} ({e}): see dm_repro.zoo") from None
+
 def _check_model_kw(model:str, kw:dict):
     "Raise ValueError if `kw` holds an argument the builder of `model` does not take"
     sig = inspect.signature(MODELS[model]).parameters
@@ -155,7 +164,7 @@ def validate(self:RunConfig):
     "Raise ValueError, naming the field and the allowed values, if the config is invalid or contradicts itself"
     _choices('dataset', self.dataset, DATASETS)
     _choices('model', self.model, tuple(MODELS))
-    _choices('loss', self.loss, sorted(LOSSES))
+    _choices('loss', self.loss, sorted(LOSSES) + sorted(ZOO_LOSSES))
     if self.noise is not None: _choices('noise', self.noise, [v for v in NOISE_VARIANTS if v != 'transition'])
     _choices('opt', self.opt, OPTIMISERS); _choices('sched', self.sched, SCHEDS); _choices('wd_mode', self.wd_mode, WD_MODES)
     _check_range('rate', self.rate, 0, 1); _check_range('valid_pct', self.valid_pct, 0, 1)
@@ -172,7 +181,10 @@ def validate(self:RunConfig):
     if need is not None and self.dataset != need:
         raise ValueError(f"noise={self.noise!r} is defined by {need}'s class structure and cannot corrupt dataset={self.dataset!r}; "
                          f"use noise='symmetric' (or 'pair') on {self.dataset}, or dataset={need!r}")
-    if self.loss not in ('dm', 'dm_beta0') and (self.lam is not None or self.beta is not None):
+    if self.loss in ZOO_LOSSES: _check_zoo(self)
+    elif self.loss_kw: raise ValueError(f"loss_kw={self.loss_kw} is for the zoo losses ({', '.join(sorted(ZOO_LOSSES))}); "
+                                        f"loss={self.loss!r} takes its parameters as fields (lam, beta, q): set loss_kw to {{}}")
+    if self.loss not in ('dm', 'dm_beta0', *ZOO_LOSSES) and (self.lam is not None or self.beta is not None):
         raise ValueError(f"loss={self.loss!r} has no λ/β (lam={self.lam}, beta={self.beta}): set them to None, or use loss='dm'")
     if self.loss == 'dm' and (self.lam is None or self.beta is None):
         raise ValueError(f"loss='dm' needs both lam (λ) and beta (β), got lam={self.lam}, beta={self.beta}; e.g. lam=0.5, beta=8")

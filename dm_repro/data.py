@@ -22,8 +22,8 @@ from .data_paper import (CIFAR_STATS, find_data, load_cifar, normalize_review, l
 from .data_tfms import XTransform, ByteToFloat, NormalizeX, RandomCropPad, RandomFlipX, cifar_tfms, clothing1m_tfms
 
 # %% auto #0
-__all__ = ['DATASETS', 'DATASET_CLASSES', 'NOISE_DATASETS', 'BatchIdxsMixin', 'ArrayDataset', 'ArrayDL', 'NoisyDataLoaders',
-           'check_dls_args', 'load_arrays', 'get_dls', 'IndexedTfmdDL']
+__all__ = ['DATASETS', 'VALID_NOISE_SEED_OFFSET', 'DATASET_CLASSES', 'NOISE_DATASETS', 'BatchIdxsMixin', 'ArrayDataset',
+           'ArrayDL', 'NoisyDataLoaders', 'check_dls_args', 'load_arrays', 'get_dls', 'IndexedTfmdDL']
 
 # %% ../nbs/04_data.ipynb #7904f8f5
 DATASETS = ('digits', 'fashion_mnist', 'mnist1d', 'cifar10', 'cifar100', 'clothing1m', 'imdb', 'fashion_pairs')
@@ -81,6 +81,9 @@ class ArrayDL(BatchIdxsMixin, DataLoader):
     c = property(lambda self: self.n_classes)
 
     def create_item(self, s): return s
+    def create_batches(self, samps): # items are rows of `x`: slice the sampled indices, no per-item step
+        idxs, bs = list(samps), self.bs
+        for i in range(0, len(idxs) - len(idxs) % bs if self.drop_last else len(idxs), bs): yield self.do_batch(idxs[i:i + bs])
     def create_batch(self, b):
         idx = torch.as_tensor(b, dtype=torch.long)
         return self.dataset.x[idx], self.dataset.y[idx]
@@ -134,6 +137,17 @@ class NoisyDataLoaders(DataLoaders):
                 f"noise {i.get('noise')} r={i.get('rate')} (realised {i.get('realised_rate') or 0:.4f}))")
 
 # %% ../nbs/04_data.ipynb #58a0d623
+VALID_NOISE_SEED_OFFSET = 10_000 # the validation split's noisy labels are drawn with seed noise_seed + this
+
+def _noisy_split(y, coarse, idx, noise, rate, n_classes, noise_seed, noise_kwargs):
+    "Noisy labels of the examples `idx` of `y`, an independent draw of the training noise (None where the split cannot carry it)"
+    if noise is None: return y[idx]
+    kw = dict(noise_kwargs or {})
+    if coarse is not None and noise in COARSE_VARIANTS:   # the class -> superclass map of the whole set: a small split may miss classes
+        kw['coarse'] = np.zeros(n_classes, dtype=np.int64); kw['coarse'][y] = coarse
+    try: return corrupt_labels(y[idx], noise, None if noise == 'transition' and not rate else rate, n_classes=n_classes,
+                               seed=noise_seed + VALID_NOISE_SEED_OFFSET, **kw).noisy
+    except ValueError: return None   # e.g. too few examples per class for an exact pair flip: valid_acc_noisy stays NaN
 DATASET_CLASSES = {'digits': 10, 'fashion_mnist': 10, 'mnist1d': 10, 'cifar10': 10, 'cifar100': 100, 'clothing1m': 14, 'imdb': 2, 'fashion_pairs': 100}
 NOISE_DATASETS = {'cifar100_pair': ('cifar100',), 'cifar100_per_image': ('cifar100',), 'cifar100_cyclic': ('cifar100',),
                   'cifar10_pair': ('cifar10',), 'superclass_pair': ('cifar100', 'fashion_pairs')} # noise variants tied to particular datasets
@@ -248,6 +262,7 @@ def get_dls(name:str='digits', # dataset: 'digits','fashion_mnist','mnist1d','ci
     ev = dict(bs=val_bs, shuffle=False, drop_last=False, after_batch=tfms, split_idx=1, **common)
     test = ArrayDL(d.x_test, d.y_test, d.y_test, **ev)
     valid = ArrayDL(d.x_train[va], ytr[va], ytr[va], **ev) if n_valid else test.new()
+    v_noisy = _noisy_split(ytr, coarse, va, noise, rate, d.n_classes, noise_seed, noise_kwargs) if n_valid else None
     train_eval = ArrayDL(d.x_train[tr], noisy, clean, **ev)
     info = dict(name=name, n_train=len(tr), n_valid=len(va) if n_valid else len(d.y_test), n_test=len(d.y_test), n_classes=d.n_classes,
                 n_train_available=len(ytr), n_train_requested=n_train, valid_pct=valid_pct, valid='split' if n_valid else 'test',
@@ -258,8 +273,10 @@ def get_dls(name:str='digits', # dataset: 'digits','fashion_mnist','mnist1d','ci
                 augment=augment if not isinstance(augment, (list, tuple)) else [type(t).__name__ for t in augment],
                 noise_hash=rec.content_hash if rec is not None and hasattr(rec, 'content_hash') else None,
                 loader_kwargs={k: v for k, v in kwargs.items()})
-    return NoisyDataLoaders(train, valid, test, train_eval, device=device, noise=rec, n_classes=d.n_classes, info=info, splits=(tr, va),
-                            imbalanced=imb)
+    dls = NoisyDataLoaders(train, valid, test, train_eval, device=device, noise=rec, n_classes=d.n_classes, info=info, splits=(tr, va),
+                           imbalanced=imb)
+    dls.valid_noisy_y = None if v_noisy is None else torch.as_tensor(v_noisy, dtype=torch.long)
+    return dls
 
 # %% ../nbs/04_data.ipynb #cdfdbcb2
 class IndexedTfmdDL(BatchIdxsMixin, TfmdDL):

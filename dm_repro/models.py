@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['count_params', 'ShortcutA', 'BasicBlock', 'ResNetCIFAR', 'resnet_cifar', 'Inception', 'GoogLeNetCIFAR',
+__all__ = ['HEAD_INITS', 'count_params', 'ShortcutA', 'BasicBlock', 'ResNetCIFAR', 'resnet_cifar', 'Inception', 'GoogLeNetCIFAR',
            'googlenet_cifar', 'resnet50', 'mlp', 'imdb_mlp', 'FMNISTCNN', 'fmnist_cnn', 'get_model']
 
 # %% ../nbs/05_models.ipynb #4812e18b
@@ -32,6 +32,8 @@ def count_params(model:nn.Module, # any torch module
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
 
 # %% ../nbs/05_models.ipynb #7b968fed
+HEAD_INITS = ('default', 'kaiming') # classifier initialisations of `resnet_cifar`
+
 class ShortcutA(nn.Module):
     "Option A shortcut: subsample by `stride` and zero-pad the channels from `ni` to `nf` (no parameters)"
     def __init__(self, ni:int, nf:int, stride:int=2): # in/out channels, spatial stride
@@ -60,7 +62,8 @@ class BasicBlock(nn.Module):
 
 class ResNetCIFAR(nn.Module):
     "CIFAR ResNet: 3×3 stem, three stages of `n` basic blocks (16/32/64 channels), global average pool, linear"
-    def __init__(self, n:int, n_classes:int=10, in_ch:int=3, dropout:float=0., shortcut:str='B', widths=(16, 32, 64)):
+    def __init__(self, n:int, n_classes:int=10, in_ch:int=3, dropout:float=0., shortcut:str='B', widths=(16, 32, 64),
+                 head_init:str='default'):
         super().__init__()
         self.stem = nn.Sequential(_conv3x3(in_ch, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
         layers, ni = [], widths[0]
@@ -71,7 +74,7 @@ class ResNetCIFAR(nn.Module):
         self.pool, self.drop = nn.AdaptiveAvgPool2d(1), _dropout(dropout)
         self.fc = nn.Linear(widths[-1], n_classes)
         for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
+            if isinstance(m, nn.Conv2d) or (isinstance(m, nn.Linear) and head_init == 'kaiming'):
                 nn.init.kaiming_normal_(m.weight, mode='fan_in', nonlinearity='relu')
                 if m.bias is not None: nn.init.zeros_(m.bias)
     def forward(self, x):
@@ -84,6 +87,7 @@ def resnet_cifar(depth:int=44, # 6n+2: 20, 32, 44, 56, 110, ...
                  dropout:float=0., # dropout before the final linear layer
                  shortcut:str='B', # 'B': 1×1 conv + BN projection where the width doubles (the paper's released ResNet-44); 'A': zero-padded identity (He et al.'s CIFAR nets)
                  widths=(16, 32, 64), # channels of the three stages (the paper's 16/32/64; wider for small reduced-scale testbeds)
+                 head_init:str='default', # classifier init: 'default' (PyTorch's `nn.Linear`) or 'kaiming' (He normal, as the convolutions)
                 )->ResNetCIFAR:
     "CIFAR-style ResNet-`depth` (He et al. 2016), `depth` = 6n+2"
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
@@ -92,7 +96,8 @@ def resnet_cifar(depth:int=44, # 6n+2: 20, 32, 44, 56, 110, ...
     _check_n_classes(n_classes); _check_dropout(dropout)
     if len(widths) != 3 or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in widths):
         raise ValueError(f"widths must be three positive integers (channels of the three stages), got {widths!r}")
-    return ResNetCIFAR((depth - 2) // 6, n_classes, in_ch, dropout, shortcut, tuple(widths))
+    if head_init not in HEAD_INITS: raise ValueError(f"head_init must be one of {', '.join(HEAD_INITS)}, got {head_init!r}")
+    return ResNetCIFAR((depth - 2) // 6, n_classes, in_ch, dropout, shortcut, tuple(widths), head_init)
 
 # %% ../nbs/05_models.ipynb #d1863fca
 def _cbr(ni, nf, ks): return [nn.Conv2d(ni, nf, ks, padding=ks // 2), nn.BatchNorm2d(nf), nn.ReLU(inplace=True)]

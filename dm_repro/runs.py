@@ -11,16 +11,17 @@ import pandas as pd
 import torch
 from fastcore.foundation import L
 from fastai.learner import Learner
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelValidException
+from fastai.callback.channelslast import ChannelsLast
 from .callback import WeightRecorder
 from .config import RunConfig
 from .train import get_learner, evaluate
 
 # %% auto #0
-__all__ = ['KILL_ENV', 'SWEEP_CHILD_ENV', 'CURVE_COLS', 'RunCorrupt', 'atomic_write', 'rng_state', 'set_rng_state',
-           'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'RunRecorder', 'write_curves', 'default_threads',
-           'oversubscribed', 'environment', 'env_changes', 'read_json', 'read_summary', 'is_done', 'check_run',
-           'check_run_dir', 'summarise', 'run']
+__all__ = ['KILL_ENV', 'SWEEP_CHILD_ENV', 'CURVE_COLS', 'LEGACY_CURVE_COLS', 'RunCorrupt', 'atomic_write', 'rng_state',
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'RunRecorder', 'write_curves',
+           'default_threads', 'oversubscribed', 'environment', 'env_changes', 'read_json', 'read_summary', 'is_done',
+           'check_run', 'check_run_dir', 'summarise', 'uses_conv2d', 'run']
 
 # %% ../nbs/06c_runs.ipynb #0b386519
 class RunCorrupt(ValueError):
@@ -130,7 +131,8 @@ KILL_ENV = 'DM_REPRO_KILL_AT_ITER'
 SWEEP_CHILD_ENV = 'DM_REPRO_SWEEP_CHILD'
 CURVE_COLS = ('epoch', 'iter', 'lr', 'train_loss', 'test_acc', 'valid_acc', 'train_acc_noisy', 'train_acc_clean', 'clean_fit',
               'flipped_memorised', 'flipped_corrected', 'flipped_share', 'flipped_frac', 'w_flipped', 'w_clean', 'p_flipped',
-              'p_clean', 'emphasis_variance')
+              'p_clean', 'emphasis_variance', 'valid_acc_noisy')
+LEGACY_CURVE_COLS = CURVE_COLS[:-1]  # curves written before valid_acc_noisy was recorded
 _WR_COLS = ('flipped_share', 'flipped_frac', 'w_flipped', 'w_clean', 'p_flipped', 'p_clean', 'emphasis_variance')
 
 class RunRecorder(Callback):
@@ -147,6 +149,7 @@ class RunRecorder(Callback):
         self.max_iter, self.kill_at = max_iter, kill_at
 
     def before_epoch(self): self._loss, self._n, self._it, self._lr = 0., 0, None, float('nan')
+    def before_validate(self): raise CancelValidException()  # fastai's per-epoch pass over `dls.valid`: `evaluate` measures instead
     def after_batch(self):
         it = self.epoch * self.n_iter + self.iter
         if self.max_iter is not None and it >= self.max_iter: return
@@ -222,8 +225,10 @@ def environment(device=None, # the run's device
 def env_changes(old:dict, # the session that wrote the checkpoint (an entry of env.json)
                 new:dict, # this session (`environment`)
                )->list: # one string per difference that changes numbers
-    "The differences between two sessions that change a run's numbers: torch version, device, CPU threads"
+    "The differences between two sessions that change a run's numbers: torch version, device, CPU threads, memory format"
     out = [f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in ('torch', 'device') if old.get(k) != new.get(k)]
+    if bool(old.get('channels_last')) != bool(new.get('channels_last')):
+        out.append(f"channels_last: {bool(old.get('channels_last'))} then, {bool(new.get('channels_last'))} now")
     if str(new.get('device', 'cpu')).startswith('cpu') and old.get('torch_threads') != new.get('torch_threads'):
         out.append(f"threads: {old.get('torch_threads')} then, {new.get('torch_threads')} now")
     return out
@@ -278,7 +283,7 @@ def check_run(run_dir, # a run folder with a `done` file
         return f"summary.json belongs to another run ({s.get('run_id') if isinstance(s, dict) else s!r}, config.json says {cfg.run_id}): delete the folder to re-run it"
     try: cur = pd.read_csv(rd / 'curves.csv')
     except Exception as e: return f"curves.csv is damaged ({type(e).__name__}): delete the folder {rd} to re-run it"
-    if list(cur.columns) != list(CURVE_COLS) or len(cur) != s.get('n_evals') or cur.epoch.iloc[-1:].tolist() != [s.get('epochs')] \
+    if list(cur.columns) not in (list(CURVE_COLS), list(LEGACY_CURVE_COLS)) or len(cur) != s.get('n_evals') or cur.epoch.iloc[-1:].tolist() != [s.get('epochs')] \
        or cur.drop(columns=['valid_acc']).iloc[:, :5].isna().any().any():
         return f"curves.csv is truncated or inconsistent ({len(cur)} of {s.get('n_evals')} rows): delete the folder {rd} to re-run it"
     return None
@@ -336,6 +341,9 @@ def summarise(rows:list, # the run's curves
         iv = int(np.nanargmax(df.valid_acc.values))
         s.update(best_valid_acc=df.valid_acc.iloc[iv], best_valid_epoch=int(df.epoch.iloc[iv]), test_acc_at_best_valid=df.test_acc.iloc[iv])
     s['final_valid_acc'] = df.valid_acc.iloc[-1]
+    if df.valid_acc_noisy.notna().any():
+        iv = int(np.nanargmax(df.valid_acc_noisy.values))
+        s.update(best_valid_acc_noisy=df.valid_acc_noisy.iloc[iv], final_valid_acc_noisy=df.valid_acc_noisy.iloc[-1])
     for k in ('train_acc_noisy', 'train_acc_clean', 'clean_fit', 'flipped_memorised', 'flipped_corrected', 'flipped_share',
               'flipped_frac', 'w_flipped', 'w_clean', 'train_loss'): s[f'final_{k}'] = df[k].iloc[-1]
     if learn is not None and hasattr(learn.dls, 'info'):
@@ -345,11 +353,12 @@ def summarise(rows:list, # the run's curves
     return {k: _clean(v) for k, v in s.items()}
 
 # %% ../nbs/06c_runs.ipynb #4fabf56a
-def _start_session(rd:Path, learn, start:int, resuming:bool, allow_env_change:bool, rerun_reason:str=None, check_load=True)->list:
+def _start_session(rd:Path, learn, start:int, resuming:bool, allow_env_change:bool, rerun_reason:str=None, check_load=True,
+                   channels_last:bool=False)->list:
     "Append this session to env.json, refusing (or recording) a resume in an environment that changes numbers"
     envf = rd / 'env.json'
     sessions = read_json(envf, f"delete {envf} (its history is lost) or the folder {rd}")['sessions'] if envf.exists() else []
-    env = environment(learn.dls.device) | dict(start_epoch=start)
+    env = environment(learn.dls.device) | dict(start_epoch=start, channels_last=channels_last)
     if rerun_reason: env['rerun_reason'] = rerun_reason
     if resuming and sessions:
         ch = env_changes(sessions[-1], env)
@@ -366,6 +375,12 @@ def _start_session(rd:Path, learn, start:int, resuming:bool, allow_env_change:bo
     atomic_write(envf, json.dumps(dict(sessions=sessions), indent=1))
     return sessions
 
+# %% ../nbs/06c_runs.ipynb #04e241d2
+def uses_conv2d(model:torch.nn.Module, # a network
+               )->bool:
+    "Whether `model` has a 2-D convolution, where channels-last memory format pays"
+    return any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+
 # %% ../nbs/06c_runs.ipynb #dd694209
 def run(cfg:RunConfig|dict, # the config (a `RunConfig` or a dict of its fields)
         out='results', # results root: the run goes to OUT/<run_id>/
@@ -378,6 +393,7 @@ def run(cfg:RunConfig|dict, # the config (a `RunConfig` or a dict of its fields)
         cbs=None, # extra fastai callbacks for this session (observers only: the config must still describe the run)
         allow_env_change:bool=False, # resume even if torch version, device or threads differ from the checkpoint's session
         check_load:bool=None, # warn if the machine is oversubscribed (default: yes, unless a sweep started this process)
+        channels_last:bool=None, # train convolutional models in channels-last memory format (None: yes when the model has 2-D convolutions)
        )->dict|None: # the run's summary; None if another process is training it
     "Train `cfg`, continue it from its last checkpoint, or return its summary if it has finished (None: running elsewhere)"
     cfg = RunConfig.from_dict(cfg)
@@ -410,13 +426,16 @@ def run(cfg:RunConfig|dict, # the config (a `RunConfig` or a dict of its fields)
             ck = load_checkpoint(rd / 'ckpt.pth') if (rd / 'ckpt.pth').exists() else None
             start = ck['epoch'] if ck else 0
             t0 = time.time()
+            cl = uses_conv2d(learn.model) if channels_last is None else channels_last
             sessions = _start_session(rd, learn, start, ck is not None, allow_env_change, rerun,
-                                      os.environ.get(SWEEP_CHILD_ENV) is None if check_load is None else check_load)
+                                      os.environ.get(SWEEP_CHILD_ENV) is None if check_load is None else check_load, cl)
             if ck is not None: restore_checkpoint(learn, ck)
             rec = RunRecorder(rd, cfg.eval_every, start, ck['rows'] if ck else [], cfg.iters, None if ck else _kill_at())
             on_cuda = learn.dls.device is not None and torch.device(learn.dls.device).type == 'cuda'
-            torch.use_deterministic_algorithms(True, warn_only=on_cuda); torch.backends.cudnn.benchmark = False
-            cbs = [rec, *L(cbs)]
+            # CPU kernels are deterministic at a fixed thread count (the resume tests check it); the switch costs a 2 s import of
+            # torch's compiler stack per process, so it is set on accelerators only
+            if on_cuda: torch.use_deterministic_algorithms(True, warn_only=True); torch.backends.cudnn.benchmark = False
+            cbs = [rec, *([ChannelsLast()] if cl else []), *L(cbs)]
             if progress: learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
             else:
                 with learn.no_bar(), learn.no_logging(): learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
@@ -430,4 +449,5 @@ def run(cfg:RunConfig|dict, # the config (a `RunConfig` or a dict of its fields)
                               f"({s['epochs']} epochs, {sessions[-1]['seconds']:.1f} s)")
             return s
     finally:
-        torch.set_num_threads(threads0); torch.use_deterministic_algorithms(det0); torch.backends.cudnn.benchmark = bench0
+        torch.set_num_threads(threads0); torch.backends.cudnn.benchmark = bench0
+        if torch.are_deterministic_algorithms_enabled() != det0: torch.use_deterministic_algorithms(det0)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/06d_sweep.ipynb #0271e096
 from __future__ import annotations
-import os, re, sys, json, warnings, itertools, subprocess
+import os, re, sys, json, signal, warnings, itertools, subprocess
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 import numpy as np
@@ -13,13 +14,14 @@ from .config import RunConfig, _choices
 from .runs import run, is_done, read_summary, read_json, atomic_write, default_threads, oversubscribed, RunCorrupt, SWEEP_CHILD_ENV
 
 # %% auto #0
-__all__ = ['SWEEP_KEYS', 'PAPER_BETA_GRID', 'SELECT_METRICS', 'PHASES', 'EXIT_RUNNING_ELSEWHERE', 'dm_grid', 'expand_grid',
-           'load_sweep', 'select_configs', 'selection', 'final_configs', 'parse_shard', 'run_sweep']
+__all__ = ['SWEEP_KEYS', 'PAPER_BETA_GRID', 'SELECT_METRICS', 'SELECT_LABELS', 'PHASES', 'EXIT_RUNNING_ELSEWHERE', 'dm_grid',
+           'expand_grid', 'load_sweep', 'select_configs', 'selection', 'final_configs', 'parse_shard', 'run_sweep']
 
 # %% ../nbs/06d_sweep.ipynb #bc495e4f
 SWEEP_KEYS = ('name', 'description', 'base', 'grid', 'over', 'select', 'final')
 PAPER_BETA_GRID = {0: [0.5, 1, 2, 4], 0.5: [4, 8, 12, 16], 1: [8, 12, 16, 20], 2: [12, 16, 20, 24]}
 SELECT_METRICS = ('final_valid_acc', 'best_valid_acc')
+SELECT_LABELS = ('clean', 'noisy') # score candidates against the split's clean labels (the paper's) or its noisy ones
 
 def dm_grid(lams=(0, 0.5, 1, 2), # the λ values
             betas:dict=None, # {λ: [β, ...]} (default: the paper's CIFAR-10 grids, `PAPER_BETA_GRID`)
@@ -73,11 +75,11 @@ def load_sweep(sweep, # a JSON file or a dict
     sel, fin = sp.get('select'), sp.get('final')
     if sel is not None:
         for k in sel:
-            if k not in ('tune', 'seeds', 'valid_pct', 'metric'):
-                raise ValueError(f"unknown select key {k!r}; select has tune, seeds, valid_pct, metric")
+            if k not in ('tune', 'seeds', 'valid_pct', 'metric', 'labels'):
+                raise ValueError(f"unknown select key {k!r}; select has tune, seeds, valid_pct, metric, labels")
         sel.setdefault('tune', ['beta']); sel.setdefault('seeds', [0]); sel.setdefault('valid_pct', 0.2)
         sel.setdefault('metric', 'final_valid_acc')
-        _choices('select metric', sel['metric'], SELECT_METRICS)
+        _choices('select metric', sel['metric'], SELECT_METRICS); _choices('select labels', sel.get('labels', 'clean'), SELECT_LABELS)
         names = [f.name for f in fields(RunConfig)]
         for t in sel['tune']: _choices('select tune field', t, [n for n in names if n not in ('seed', 'valid_pct')])
         if not 0 < sel['valid_pct'] < 1: raise ValueError(f"select valid_pct={sel['valid_pct']} must be in (0, 1), the paper's is 0.2")
@@ -89,6 +91,9 @@ def load_sweep(sweep, # a JSON file or a dict
     if fin is not None:
         for k in fin:
             if k != 'seeds': raise ValueError(f"unknown final key {k!r}; final has seeds")
+        if sel is None and any('seed' in g for g in expand_grid(sp.get('grid')) + expand_grid(sp.get('over')) + [sp['base']]):
+            raise ValueError("give the seeds either in final.seeds or in base/grid/over, not both")
+        if not fin.get('seeds'): raise ValueError("final.seeds must not be empty, e.g. [0, 1, 2]")
     combos = _combos(sp)
     if not combos: raise ValueError(f"sweep {sp['name']!r} has no runs: its grid or over holds an empty list; give at least one value")
     for c in combos: RunConfig.from_dict(c)   # every combination must be a valid config
@@ -110,9 +115,14 @@ def _group_key(cfg:RunConfig, tune)->str:
 
 def selection(sp:dict, # a loaded sweep with `select`
               out, # the sweep's results folder
+              labels:str=None, # 'clean' or 'noisy' validation labels (default: the sweep's `select.labels`, else 'clean')
+              tune:list=None, # the fields chosen jointly (default: the sweep's `select.tune`), e.g. ['lam', 'beta']
              )->pd.DataFrame: # one row per candidate: group, tuned values, score, n_seeds, chosen
     "Score every candidate of the select phase (mean metric over seeds) and mark the chosen one of each group"
-    sel, rows = sp['select'], []
+    sel, rows = dict(sp['select']), []
+    labels = labels or sel.get('labels', 'clean'); _choices('labels', labels, SELECT_LABELS)
+    if tune is not None: sel['tune'] = list(tune)
+    if labels == 'noisy': sel['metric'] += '_noisy'
     cfgs = select_configs(sp)
     missing = [c.run_id for c in cfgs if not (is_done(Path(out) / 'select' / c.run_id) and (Path(out) / 'select' / c.run_id / 'summary.json').exists())]
     if missing:
@@ -121,7 +131,11 @@ def selection(sp:dict, # a loaded sweep with `select`
     groups = {}
     for c in cfgs:
         g = groups.setdefault(_group_key(c, sel['tune']), {})
-        g.setdefault(tuple(getattr(c, t) for t in sel['tune']), []).append(read_summary(Path(out) / 'select' / c.run_id)[sel['metric']])
+        s = read_summary(Path(out) / 'select' / c.run_id)
+        if s.get(sel['metric']) is None:
+            raise ValueError(f"{c.run_id} has no {sel['metric']} (it ran before noisy validation labels were recorded, or without a "
+                             f"split): delete its folder and run phase 'select' again to score it on {labels} labels")
+        g.setdefault(tuple(getattr(c, t) for t in sel['tune']), []).append(s[sel['metric']])
     for gi, (gk, cands) in enumerate(groups.items()):
         scores = {tv: float(np.mean(v)) for tv, v in cands.items()}
         best = max(scores, key=lambda tv: scores[tv])   # first maximum in grid order
@@ -136,7 +150,9 @@ def final_configs(sp:dict, # a loaded sweep
                   out=None, # the sweep's results folder (needed with `select`)
                  )->list: # `RunConfig`s
     "The runs of the final phase: every combination, or with `select` each group's chosen setting with `final.seeds`"
-    if sp.get('select') is None: return [RunConfig.from_dict(c) for c in _combos(sp)]
+    if sp.get('select') is None:
+        seeds = [{}] if sp.get('final') is None else [dict(seed=s) for s in sp['final']['seeds']]
+        return [RunConfig.from_dict(c | s) for c in _combos(sp) for s in seeds]
     sel, df = sp['select'], selection(sp, out)
     cfgs = []
     for _, r in df[df.chosen].iterrows():
@@ -181,6 +197,18 @@ def _cli_args(device=None, threads=None, data_path=None, progress=False, allow_e
     return a
 
 # %% ../nbs/06d_sweep.ipynb #8b606da6
+@contextmanager
+def _children_die_with_sweep(live:set):
+    "While a parallel sweep runs: SIGTERM (kill, a job scheduler) stops its training subprocesses in `live` too"
+    import threading
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def stop(signum, frame):
+        for p in list(live): p.terminate()
+        raise SystemExit(128 + signum)
+    old = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
+
 def _status(c:RunConfig, folder:Path, phase:str, note=None)->dict:
     "One status row of a sweep run"
     rd = folder / c.run_id
@@ -201,16 +229,20 @@ def _run_all(cfgs, folder:Path, procs:int, phase:str, **kw)->list:
         return res
     from concurrent.futures import ThreadPoolExecutor
     args = _cli_args(kw.get('device'), kw.get('threads'), kw.get('data_path'), kw.get('progress'), kw.get('allow_env_change'))
+    live = set()
     def one(c):
         cmd = [sys.executable, '-c', 'from dm_repro.cli import main, run_cli; main(run_cli)', '--config', c.to_json(),
                '--run_dir', str(folder / c.run_id), *args]
-        p = subprocess.run(cmd, stderr=subprocess.PIPE, text=True, env=os.environ | {SWEEP_CHILD_ENV: '1'})
-        if p.stderr: sys.stderr.write(p.stderr)
-        last = (p.stderr.strip().splitlines() or [''])[-1]
+        p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=os.environ | {SWEEP_CHILD_ENV: '1'})
+        live.add(p)
+        try: err = p.communicate()[1]
+        finally: live.discard(p)
+        if err: sys.stderr.write(err)
+        last = (err.strip().splitlines() or [''])[-1]
         note = (None if p.returncode == 0 else 'running elsewhere' if p.returncode == EXIT_RUNNING_ELSEWHERE else
                 f'damaged: {last}' if p.returncode == 2 and 'damaged' in last else f'failed (exit code {p.returncode}): {last}')
         return _status(c, folder, phase, note)
-    with ThreadPoolExecutor(procs) as ex: return list(ex.map(one, cfgs))
+    with _children_die_with_sweep(live), ThreadPoolExecutor(procs) as ex: return list(ex.map(one, cfgs))
 
 # %% ../nbs/06d_sweep.ipynb #9d44c63b
 def run_sweep(sweep, # sweep JSON file or dict

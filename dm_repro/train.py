@@ -21,8 +21,8 @@ from .callback import WeightRecorder
 from .config import RunConfig, SCHEDS
 
 # %% auto #0
-__all__ = ['milestone_iters', 'lr_at', 'IterSchedule', 'nesterov_step', 'NesterovSGD', 'make_opt_func', 'n_iters', 'get_learner',
-           'predict', 'fit_metrics', 'evaluate']
+__all__ = ['EVAL_ITEMS', 'milestone_iters', 'lr_at', 'IterSchedule', 'nesterov_step', 'NesterovSGD', 'make_opt_func', 'n_iters',
+           'get_learner', 'eval_loader', 'predict', 'fit_metrics', 'evaluate']
 
 # %% ../nbs/06b_train.ipynb #76516f8c
 def milestone_iters(milestones, # fractions of training (< 1) or iteration numbers
@@ -154,7 +154,7 @@ def get_learner(cfg:RunConfig|dict, # the run's config
     if cfg.model in ('mlp', 'imdb_mlp') and 'n_in' not in kw: kw['n_in'] = int(np.prod(dls.train.x.shape[1:]))
     model = get_model(cfg.model, dls.n_classes, **kw).to(dls.device)
     _check_fits(model, dls, cfg)
-    loss = get_loss(cfg.loss, lam=cfg.lam, beta=cfg.beta, q=cfg.q)
+    loss = get_loss(cfg.loss, lam=cfg.lam, beta=cfg.beta, q=cfg.q, **cfg.loss_kw)
     n_epoch, total = n_iters(cfg, len(dls.train))
     if cfg.sched == 'step' and cfg.milestones and cfg.milestones[0] >= 1 and cfg.milestones[-1] >= total:
         raise ValueError(f"milestones={list(cfg.milestones)} reach past the end of training ({total} iterations = {n_epoch} epochs "
@@ -167,13 +167,24 @@ def get_learner(cfg:RunConfig|dict, # the run's config
     return learn
 
 # %% ../nbs/06b_train.ipynb #f380846d
-@torch.no_grad()
+EVAL_ITEMS = 2**22 # input values per evaluation batch (4 MiB of float32 per 1024 items of 1x64x64)
+
+def eval_loader(dl, # a fastai DataLoader of (x, y) batches, not shuffled
+               ):
+    "`dl` with the largest batch (up to 1024 items, `EVAL_ITEMS` input values) that fits the evaluation budget"
+    x = getattr(dl, 'x', None)
+    per_item = int(np.prod(x.shape[1:])) if torch.is_tensor(x) and x.ndim > 1 else None
+    bs = dl.bs if per_item is None else max(dl.bs, min(1024, EVAL_ITEMS // max(per_item, 1)))
+    return dl if bs == dl.bs or not hasattr(dl, 'new') else dl.new(bs=bs, shuffle=False, drop_last=False)
+
+# %% ../nbs/06b_train.ipynb #6795144e
+@torch.inference_mode()
 def predict(model:torch.nn.Module, # the network
             dl, # a fastai DataLoader of (x, y) batches, not shuffled
            )->torch.Tensor: # predicted classes, on the CPU
-    "Predicted classes of `model` over `dl`, in order, in evaluation mode (the model's mode is restored)"
+    "Predicted classes of `model` over `dl`, in order, in evaluation mode, one inference pass in large batches"
     was = model.training; model.eval()
-    try: return torch.cat([model(b[0]).argmax(-1).cpu() for b in dl])
+    try: return torch.cat([model(b[0]).argmax(-1).cpu() for b in eval_loader(dl)])
     finally: model.train(was)
 
 def _acc(m:torch.Tensor)->float: return m.float().mean().item() if len(m) else float('nan')
@@ -191,12 +202,15 @@ def fit_metrics(pred:torch.Tensor, # predicted classes of the training examples
 
 # %% ../nbs/06b_train.ipynb #9def7003
 def evaluate(learn:Learner, # a Learner of `get_learner`
-            )->dict: # test_acc, valid_acc and the columns of `fit_metrics`
-    "Test and validation accuracy and the fit to the training labels of `learn`'s model now"
+            )->dict: # test_acc, valid_acc, valid_acc_noisy and the columns of `fit_metrics`
+    "Test accuracy, validation accuracy against the split's clean and noisy labels, and the fit to the training labels"
     dls, m = learn.dls, learn.model
     r = dict(test_acc=_acc(predict(m, dls.test) == dls.test.y.cpu()))
     has_split = dls.info.get('valid') == 'split' if hasattr(dls, 'info') else dls.valid is not dls.test
-    r['valid_acc'] = _acc(predict(m, dls.valid) == dls.valid.y.cpu()) if has_split else float('nan')
+    pv = predict(m, dls.valid) if has_split else None
+    r['valid_acc'] = _acc(pv == dls.valid.y.cpu()) if has_split else float('nan')
+    vn = getattr(dls, 'valid_noisy_y', None)
+    r['valid_acc_noisy'] = _acc(pv == vn.cpu()) if has_split and vn is not None else float('nan')
     te = dls.train_eval
     r.update(fit_metrics(predict(m, te), te.y, te.clean_y))
     return r
