@@ -14,6 +14,7 @@ import torch.nn.functional as F
 import pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse
+from .bench_train import bench_train
 import dm_repro
 from .losses import DMLoss, get_loss
 from .callback import DMCallback
@@ -766,9 +767,13 @@ def main(out:str='benchmarks', # folder for loss.csv, step.csv, scaling.csv, com
          seed:int=0, # seed of inputs, models and block order
          compile:bool=False, # also time torch.compile'd losses (compile time reported apart; a failure is recorded, not raised)
          backend:str='inductor', # torch.compile backend ('eager': tracing only, no code generation)
+         train:bool=False, # only the training-run benchmark of the 100-class testbed (runner vs plain loop), into OUT/train
         ):
     "Benchmark DMLoss, DMCallback and the baselines against F.cross_entropy: loss alone, training step, peak memory, scaling, torch.compile"
     if threads > 1 and 'OMP_WAIT_POLICY' not in os.environ:
         print("note: OMP_WAIT_POLICY is unset; on a machine shared with other busy processes, OpenMP's spinning threads can "
               "slow every step by 10x or more. Consider `OMP_WAIT_POLICY=PASSIVE dm_repro_bench ...` (recorded in meta.json).", file=sys.stderr)
+    if train:
+        torch.set_num_threads(threads)
+        bench_train(Path(out) / 'train', quick=quick); return
     run_benchmark(out, device, quick, threads, lam, beta, seed, compile, backend, command=_command())

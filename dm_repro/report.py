@@ -14,11 +14,11 @@ from .runs import read_summary, read_json, check_run, atomic_write
 
 # %% auto #0
 __all__ = ['LOSS_LABELS', 'NOISE_LABELS', 'TABLE_METRICS', 'SELECT_TABLE_METRICS', 'method_label', 'setting_label', 'scan_runs',
-           'load_runs', 'md_table', 'table_markdown', 'aggregate', 'plot_curves']
+           'load_runs', 'md_table', 'table_markdown', 'aggregate', 'plot_curves', 'run_frame', 'paired']
 
 # %% ../nbs/06e_report.ipynb #ab0153ec
 LOSS_LABELS = {'cce': 'CCE', 'gce': 'GCE', 'mae': 'MAE', 'mse': 'MSE', 'cce_dn': 'CCE-DN', 'gce_dn': 'GCE-DN', 'mae_dn': 'MAE-DN',
-               'mse_dn': 'MSE-DN', 'dm_beta0': 'DM β=0', 'dm': 'DM'}
+               'mse_dn': 'MSE-DN', 'dm_beta0': 'DM β=0', 'dm': 'DM', 'sce': 'SCE', 'focal': 'Focal'}
 NOISE_LABELS = {'symmetric': 'sym', 'cifar100_pair': 'asym'}
 TABLE_METRICS = {'best_test_acc': 'Best test accuracy (%)', 'final_test_acc': 'Final test accuracy (%)',
                  'final_train_acc_noisy': 'Accuracy on the corrupted training labels (%)',
@@ -220,3 +220,36 @@ def plot_curves(root, # a sweep's results folder, or the run list of `load_runs`
     fig.tight_layout()
     if fname is not None: fig.savefig(fname, dpi=110)
     return fig
+
+# %% ../nbs/06e_report.ipynb #6e57231f
+def run_frame(root, # a folder of run folders (e.g. a sweep's results)
+              phase:str='final', # 'final' or 'select'
+             )->pd.DataFrame: # one row per run: setting, method, hyper, seed, run_id and the summary's numbers (in %)
+    "The finished runs under `root`, one per row, with their labels and accuracies in %"
+    rows = []
+    for r in load_runs(root, phase, warn=False):
+        c, s = r['config'], r['summary']
+        row = dict(setting=setting_label(c), method=method_label(c), hyper=_hyper(c), seed=c['seed'], run_id=r['run_id'])
+        rows.append(row | {k: 100 * v if isinstance(v, float) and k.endswith(('acc', 'memorised', 'share')) else v
+                           for k, v in s.items() if k != 'run_id'})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/06e_report.ipynb #e400ee8d
+def paired(df:pd.DataFrame, # `run_frame` rows
+           a:str, # method A (a `method` label)
+           b:str, # method B
+           setting:str, # a `setting` label
+           metric:str='final_test_acc', # the compared column
+           min_seeds:int=3, # fewest paired seeds for a settled claim
+          )->dict: # a, b, setting, metric, n, diffs, mean, std, holds (seeds with A > B), verdict
+    "Per-seed differences A − B at one setting (runs paired by seed); 'A > B' settled only if it holds in every seed"
+    d = df[df.setting == setting]
+    x, y = (d[d.method == m].set_index('seed')[metric] for m in (a, b))
+    if x.index.duplicated().any() or y.index.duplicated().any():
+        raise ValueError(f"several runs of one method and seed at {setting}: pair them by hand (hyper-parameters differ?)")
+    diff = (x - y).dropna().sort_index()
+    n, pos = len(diff), int((diff > 0).sum())
+    verdict = ('no paired seeds' if n == 0 else f'{a} > {b}' if pos == n and n >= min_seeds else
+               f'{b} > {a}' if pos == 0 and (diff < 0).all() and n >= min_seeds else 'not settled')
+    return dict(a=a, b=b, setting=setting, metric=metric, n=n, diffs=[round(v, 2) for v in diff], mean=diff.mean() if n else float('nan'),
+                std=diff.std() if n > 1 else float('nan'), holds=pos, verdict=verdict)
