@@ -570,7 +570,11 @@ PAGE_JS = """(() => {
   const text = main.textContent.replace(/\\s+/g, ' ').trim();
   const imgs = [...document.images].map(i => ({src: (i.getAttribute('src') || '').slice(0, 70), ok: i.complete && i.naturalWidth > 0}));
   const mathErr = window.__texErrors || [];
-  return {ready: document.readyState, title: document.title, text: text.length,
+  const plain = main.cloneNode(true);
+  plain.querySelectorAll('pre, code, .MathJax, .MathJax_CHTML, .MathJax_Preview, .MathJax_Display, mjx-container').forEach(e => e.remove());
+  const raw = (plain.textContent.match(/\$\$[^$]+\$\$|\$[^$\s][^$]{0,300}?\$|\\\([^)]*\\\)/g) || []).map(m => m.slice(0, 60));
+  const rendered = document.querySelectorAll('.MathJax_CHTML, .MathJax_Display, mjx-container').length;
+  return {ready: document.readyState, title: document.title, text: text.length, rawTex: raw, rendered,
           traceback: document.body.innerText.includes('Traceback (most recent call last)'),
           imgs, mathErr, height: document.documentElement.scrollHeight};
 })()"""
@@ -590,6 +594,7 @@ def browse(chrome:Chrome, url:str, shot:Path):
     for im in info['imgs']:
         if not im['ok']: probs.append(f'image does not load in the browser: {im["src"]}')
     for e in info['mathErr']: probs.append(f'MathJax TeX error: {e}')
+    if info['rawTex']: probs.append(f"{len(info['rawTex'])} formula(s) left as raw TeX, e.g. {info['rawTex'][0]!r}")
     reqs = {}
     for ev in chrome.events:
         m, p = ev.get('method'), ev.get('params', {})
@@ -638,6 +643,9 @@ def main(argv=None):
     stub_quarto_on_path(tmp)
 
     global_probs = []
+    if not MATHJAX.exists() and not a.no_browser:
+        global_probs.append(f'MathJax is absent ({MATHJAX}): every formula would show as raw TeX; install Debian\'s libjs-mathjax '
+                            '(apt-get install -y libjs-mathjax)')
     all_nbs = sorted(nbglob(nbs_path, func=Path))
     nbs = all_nbs if a.only is None else [nbs_path/o for o in a.only]
     for nb in nbs:
