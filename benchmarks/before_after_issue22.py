@@ -17,7 +17,7 @@ def one(tree:Path)->tuple:
     env = os.environ | dict(PYTHONPATH=str(tree), OMP_WAIT_POLICY='PASSIVE')
     with tempfile.TemporaryDirectory() as d:
         r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
-        subprocess.run([sys.executable, '-W', 'ignore', '-c', CODE, json.dumps(CFG), d], env=env, check=True)
+        subprocess.run([sys.executable, '-W', 'ignore', '-c', CODE, json.dumps(CFG), d], env=env, check=True, cwd=tree)  # cwd: '' on sys.path is the tree
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         summ = json.loads(next(Path(d).glob('*/summary.json')).read_text())
     return r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime, time.time() - t0, summ['final_test_acc']
