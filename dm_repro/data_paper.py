@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_data_paper.ipynb #abe5908f
 from __future__ import annotations
-import hashlib, json, os, pickle, re
+import hashlib, json, pickle, re
 from pathlib import Path
 import numpy as np
 from fastcore.basics import AttrDict
