@@ -26,7 +26,7 @@ def _is_plain_ce(lf)->bool:
            (not isinstance(lf, BaseLoss) or type(lf) is CrossEntropyLossFlat)
 
 class _SwapIn:
-    "What DMCallback puts in `learn.loss_func` for one training batch: puts the user's loss back, then computes the DM loss"
+    "DMCallback's `learn.loss_func` for one training batch: puts the user's loss back, then computes the DM loss"
     def __init__(self, cb): self.cb = cb
     def __call__(self, *args):
         cb = self.cb
@@ -53,7 +53,8 @@ class DMCallback(Callback):
             raise ValueError("give either edf or lam/beta, not both: with edf, lam and beta would be ignored")
         if edf is None: edf = dm_edf(0.5 if lam is None else lam, 8. if beta is None else beta)
         self.dm = EDFLoss(edf, normalise=normalise, ignore_index=-100 if ignore_index is None else ignore_index, scope=scope, eps=eps)
-        self.ignore_index, self.force, self._lf, self._swap, self._sum, self._dm_batch = ignore_index, force, None, False, False, False
+        self.ignore_index, self.force = ignore_index, force
+        self._lf, self._swap, self._sum, self._dm_batch = None, False, False, False
     @property
     def edf(self): return self.dm.edf
 
@@ -75,7 +76,8 @@ class DMCallback(Callback):
         self.dm.axis = getattr(lf, 'axis', -1)
         # a plain mean cross-entropy has DM's value: train with the DM loss itself (one pass over the logits, not two)
         red = getattr(f, 'reduction', 'mean')
-        self._lf, self._swap, self._sum, self._dm_batch = lf, plain and not self.force and red == 'mean', red == 'sum', False
+        self._lf, self._sum, self._dm_batch = lf, red == 'sum', False
+        self._swap = plain and not self.force and red == 'mean'
 
     def after_pred(self):
         "For this training batch, swap the Learner's plain cross-entropy for the DM loss (same value, DM's gradient)"
@@ -98,7 +100,7 @@ class DMCallback(Callback):
                              "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
         x, ls, t, ce, c, _ = self.dm._terms(learn.pred, learn.yb[0])
         if self.dm.check: self.dm._check_coefs(c)
-        if self._sum: c = c * ce.shape[0]  # a summed loss: DMLoss(reduction='sum')'s gradient, the mean's times the positions
+        if self._sum: c = c * ce.shape[0]  # a summed loss: DMLoss(reduction='sum')'s gradient (the mean's × positions)
         learn.loss_grad = dm_grad(x, ls, t, c, learn.loss_grad.detach())
     def __repr__(self): return f"DMCallback({self.dm.edf!r}, normalise={self.dm.normalise!r})"
 
@@ -167,8 +169,9 @@ class WeightRecorder(Callback):
         if self.per_example:
             bs = find_bs(self.learn.yb)
             if len(p) != bs:
-                raise ValueError(f"WeightRecorder keys weights by example, but the loss gives {len(p)} weights for a batch of {bs} examples "
-                                 "(one per position, e.g. DMLoss(axis=1) on (B, C, H, W) logits): use WeightRecorder(per_example=False)")
+                raise ValueError(f"WeightRecorder keys weights by example, but the loss gives {len(p)} weights for a batch "
+                                 f"of {bs} examples (one per position, e.g. DMLoss(axis=1) on (B, C, H, W) logits): "
+                                 "use WeightRecorder(per_example=False)")
             idx = batch_indices(self.dl, self.iter, len(p))
             self.p_example[idx], self.w_example[idx] = p, r
             if self.flipped_mask is not None:

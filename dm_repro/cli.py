@@ -50,9 +50,10 @@ def _load_config_arg(config)->dict:
 def check_device_threads(device:str=None, # a torch device string, e.g. cpu, cuda, cuda:1 (None: fastai's default)
                          threads:int=None, # torch CPU threads (None: the default)
                         ):
-    "Raise ValueError (one line, with the fix) for a thread count below 1, or a device torch does not know or this machine lacks"
+    "Raise ValueError (one line, with the fix) for threads below 1, or a device torch does not know or this machine lacks"
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"--threads must be a positive integer, got {threads!r}: e.g. --threads 1 (or leave it out for the default)")
+        raise ValueError(f"--threads must be a positive integer, got {threads!r}: e.g. --threads 1 "
+                         "(or leave it out for the default)")
     if device is None: return
     try: d = torch.device(device)
     except (RuntimeError, ValueError, TypeError):
@@ -60,7 +61,8 @@ def check_device_threads(device:str=None, # a torch device string, e.g. cpu, cud
     try: torch.empty(0, device=d)
     except (RuntimeError, AssertionError) as e:
         why = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise ValueError(f"--device {device} is not usable on this machine ({why}): use --device cpu, or leave it out") from None
+        raise ValueError(f"--device {device} is not usable on this machine ({why}): use --device cpu, "
+                         "or leave it out") from None
 
 def _cli_main(prog, f, *args, **kwargs):
     "Run `f`; a mistake in the input (ValueError, OSError) becomes one line on stderr and exit status 2"

@@ -150,11 +150,11 @@ def _check_zoo(cfg):
         if 'takes no parameter' not in str(e): raise
         raise ValueError(f"loss_kw={cfg.loss_kw} does not fit loss {cfg.loss!r} ({e}): see dm_repro.zoo") from None
 
-_KW_TYPES = {'int': ((int,), 'an int, e.g. 1'), 'float': ((int, float), 'a number, e.g. 0.1'), 'bool': ((bool,), 'true or false'),
-             'str': ((str,), 'a string')}
+_KW_TYPES = {'int': ((int,), 'an int, e.g. 1'), 'float': ((int, float), 'a number, e.g. 0.1'),
+             'bool': ((bool,), 'true or false'), 'str': ((str,), 'a string')}
 
 def _check_kw_value(k:str, v, p:inspect.Parameter):
-    "Raise ValueError unless the model_kw value `v` fits the builder's parameter `p` (its annotation, or its default's type)"
+    "Raise ValueError unless the model_kw value `v` fits the builder's parameter `p` (annotation, or default's type)"
     d, ann = p.default, p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, '__name__', None)
     if v is None and d is None: return
     if isinstance(d, (tuple, list)) and d and all(type(x) is int for x in d):
@@ -162,7 +162,8 @@ def _check_kw_value(k:str, v, p:inspect.Parameter):
             raise ValueError(f"model_kw {k}={v!r} must be a list of int, e.g. {list(d)}")
     elif ann in _KW_TYPES:
         types, what = _KW_TYPES[ann]
-        if not isinstance(v, types) or (isinstance(v, bool) and bool not in types): raise ValueError(f"model_kw {k}={v!r} must be {what}")
+        if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
+            raise ValueError(f"model_kw {k}={v!r} must be {what}")
 
 def _check_model_kw(model:str, kw:dict):
     "Raise ValueError if `kw` holds an argument the builder of `model` does not take"

@@ -138,21 +138,24 @@ def save_cache(fn:Path, # the cache file (from `cache_file`)
     tmp = fn.with_name(f'.{fn.name}.{os.getpid()}.tmp.npz')
     try:
         fn.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, _meta=np.array(json.dumps(dict(key=key, content_hash=content_hash(arrs)), sort_keys=True)), **arrs)
+        meta = json.dumps(dict(key=key, content_hash=content_hash(arrs)), sort_keys=True)
+        np.savez(tmp, _meta=np.array(meta), **arrs)
         os.replace(tmp, fn)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise ValueError(f"cannot write the cache {fn} ({e.strerror}): remove it, or set DM_REPRO_CACHE to a writable folder") from None
+        raise ValueError(f"cannot write the cache {fn} ({e.strerror}): remove it, "
+                         "or set DM_REPRO_CACHE to a writable folder") from None
 
 # %% ../nbs/04a_data_embedded.ipynb #64d4e50e
 def _cache_problem(arrs, key, spec):
     "Why the arrays read from a cache cannot be used (None: they can)"
     meta = json.loads(str(arrs.pop('_meta'))) if '_meta' in arrs else None
-    if meta is None or meta.get('key') != json.loads(json.dumps(key)): return "from another version or source (its key differs)"
+    if meta is None or meta.get('key') != json.loads(json.dumps(key)):
+        return "from another version or source (its key differs)"
     for k, (dt, shape) in spec.items():
         if k not in arrs: return f"missing the array {k!r}"
         a = arrs[k]
-        if a.dtype != np.dtype(dt) or a.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, a.shape)):
+        if a.dtype != np.dtype(dt) or a.ndim != len(shape) or any(s not in (None, n) for s, n in zip(shape, a.shape)):
             return f"holding {k} of dtype {a.dtype} and shape {a.shape} (expected {np.dtype(dt)} {tuple(shape)})"
     for s in ('train', 'test'):
         if f'x_{s}' in arrs and f'y_{s}' in arrs and len(arrs[f'x_{s}']) != len(arrs[f'y_{s}']):
@@ -163,7 +166,7 @@ def load_cache(fn:Path, # the cache file (from `cache_file`)
                key:dict, # the key it must have been saved with
                spec:dict, # name -> (dtype, shape) of every array it must hold (None in a shape: any size)
               )->dict|None:
-    "The arrays of the cache `fn` if it exists and passes every check; None (with a warning naming it if it was unusable)"
+    "The arrays of the cache `fn` if it exists and passes every check; None (with a warning naming it if unusable)"
     if not os.path.lexists(fn): return None
     try:
         with open(fn, 'rb') as fh, np.load(fh, allow_pickle=False) as z: arrs = {k: z[k] for k in z.files}
@@ -184,7 +187,7 @@ def load_mnist1d(seed:int=None, # the generator's seed (default: the package def
     from importlib.metadata import version
     key = dict(settings=settings, mnist1d=version('mnist1d'), version=1)
     fn = cache_file('mnist1d', key)
-    spec = {f'{a}_{s}': (np.float32 if a == 'x' else np.int64, (None, 40) if a == 'x' else (None,)) for a in 'xy' for s in ('train', 'test')}
+    spec = {f'{a}_{s}': (np.float32, (None, 40)) if a == 'x' else (np.int64, (None,)) for a in 'xy' for s in ('train', 'test')}
     arrs = load_cache(fn, key, spec) if cache else None
     if arrs is None:
         st_py, st_np = random.getstate(), np.random.get_state()
@@ -238,7 +241,8 @@ def load_fashion_pairs(n_per_class:int=100, # training images per class (at most
     fn = cache_file('fashion_pairs', key)
     spec = {'norm': (np.float64, (2,))}
     for s, n in (('train', 100 * n_per_class), ('test', 100 * n_test_per_class)):
-        spec.update({f'x_{s}': (np.float32, (n, 1, size, 2 * size)), f'y_{s}': (np.int64, (n,)), f'src_{s}': (np.int64, (n, 2))})
+        spec.update({f'x_{s}': (np.float32, (n, 1, size, 2 * size)), f'y_{s}': (np.int64, (n,)),
+                     f'src_{s}': (np.int64, (n, 2))})
     arrs = load_cache(fn, key, spec) if cache else None
     if arrs is None:
         arrs = _build_fashion_pairs(n_per_class, n_test_per_class, size, seed, src)

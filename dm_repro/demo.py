@@ -116,7 +116,8 @@ def _demo_arg_error(rate, epochs, lam, beta, lr, bs, out, threads)->str|None:
     try: dm_edf(lam, beta)
     except (ValueError, TypeError) as e: return f"--lam/--beta: {e}"
     out = Path(out)
-    if out.exists() and not out.is_dir(): return f"--out {out} is a file, not a folder: give a folder for results.json, table.md and weights.png"
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder: give a folder for results.json, table.md and weights.png"
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: return f"cannot create --out {out} ({e.strerror}): give a writable folder"
 

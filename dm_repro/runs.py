@@ -322,8 +322,8 @@ def _writable(folder:Path):
     if p.exists() and not p.is_dir(): raise ValueError(f"{p} is a file, not a folder: give a folder for the results (--out / --run_dir)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        # a probe with a name of its own (processes taking the same run at once must not share one), without '.tmp' in it
-        # (the lock holder removes `.*.tmp*` leftovers)
+        # a probe with a name of its own (processes taking the same run at once must not share one), without
+        # '.tmp' in it (the lock holder removes `.*.tmp*` leftovers)
         fd, probe = tempfile.mkstemp(prefix='.write_test_', dir=folder); os.close(fd); os.unlink(probe)
     except OSError as e: raise ValueError(f"cannot write to {folder} ({e.strerror}): choose a writable results folder with --out") from None
 

@@ -63,8 +63,10 @@ class ZooLoss(nn.Module):
                  axis:int=-1, # class axis; other dimensions are flattened, as fastai's `CrossEntropyLossFlat` does
                 ):
         super().__init__()
-        if reduction not in ('mean', 'sum', 'none'): raise ValueError(f"unknown reduction={reduction!r}; choose 'mean', 'sum' or 'none'")
-        if isinstance(axis, bool) or not isinstance(axis, int): raise ValueError(f"axis must be an int (the class axis), got {axis!r}")
+        if reduction not in ('mean', 'sum', 'none'):
+            raise ValueError(f"unknown reduction={reduction!r}; choose 'mean', 'sum' or 'none'")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(f"axis must be an int (the class axis), got {axis!r}")
         self.reduction, self.axis = reduction, axis
 
     def per_example(self, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
@@ -78,7 +80,7 @@ class ZooLoss(nn.Module):
         if inp.ndim < 2: raise ValueError(f"logits need a class axis, got shape {tuple(inp.shape)}")
         if not -inp.ndim <= self.axis < inp.ndim:
             raise ValueError(f"axis={self.axis} is out of range for logits of shape {tuple(inp.shape)}")
-        x = inp.movedim(self.axis, -1).reshape(-1, inp.shape[self.axis])  # other axes keep their order, as the labels do
+        x = inp.movedim(self.axis, -1).reshape(-1, inp.shape[self.axis])  # other axes keep their order, as labels do
         t = targ.reshape(-1).long()
         if len(x) != len(t):
             raise ValueError(f"batch size mismatch: {len(x)} rows of logits but {len(t)} labels; labels must be class indices")
@@ -112,8 +114,8 @@ MAX_SCALE = 1e30 # largest α or β|A| whose losses and weights float32 holds wi
 
 def _check_scale(alpha, beta, A):
     if max(alpha, -A * beta) > MAX_SCALE:
-        raise ValueError(f"alpha={alpha}, beta={beta}, A={A} overflow float32 losses and gradients (need alpha and beta·|A| <= "
-                         f"{MAX_SCALE:g}); scale them down (under normalise='batch' only their ratio matters)")
+        raise ValueError(f"alpha={alpha}, beta={beta}, A={A} overflow float32 losses and gradients (need alpha and "
+                         f"beta·|A| <= {MAX_SCALE:g}); scale them down (under normalise='batch' only their ratio matters)")
 
 def _check_sce(alpha, beta, A):
     alpha, beta, A = (check_number(n_, v) for n_, v in (('alpha', alpha), ('beta', beta), ('A', A)))
@@ -251,9 +253,10 @@ ZOO_LOSSES = {'sce': sce_loss, 'sce_dn': sce_dn_loss, 'focal': focal_loss, 'foca
               'ls_ce': LabelSmoothingCE, 'boot_soft': boot_soft_loss, 'boot_hard': boot_hard_loss,
               'nce': NCELoss, 'nce_rce': NCERCELoss}
 ZOO_WEIGHTINGS = ('sce', 'sce_dn', 'focal', 'focal_dn') # the names that are exact weightings of CCE's direction (EDFLoss)
-ZOO_PARAMS = {'sce': ('alpha', 'beta', 'A', 'normalise'), 'sce_dn': ('alpha', 'beta', 'A'), 'focal': ('gamma', 'normalise'),
-              'focal_dn': ('gamma',), 'ls_ce': ('eps',), 'boot_soft': ('beta',), 'boot_hard': ('beta',), 'nce': ('alpha',),
-              'nce_rce': ('alpha', 'beta', 'A')} # each name's own parameters (besides `reduction`, `axis` and EDFLoss's options)
+ZOO_PARAMS = {'sce': ('alpha', 'beta', 'A', 'normalise'), 'sce_dn': ('alpha', 'beta', 'A'),
+              'focal': ('gamma', 'normalise'), 'focal_dn': ('gamma',), 'ls_ce': ('eps',), 'boot_soft': ('beta',),
+              'boot_hard': ('beta',), 'nce': ('alpha',), 'nce_rce': ('alpha', 'beta', 'A'),
+             } # each name's own parameters (besides `reduction`, `axis` and EDFLoss's options)
 
 # %% ../nbs/01a_zoo.ipynb #71684d33
 def get_zoo_loss(name:str, # a key of `ZOO_LOSSES`
@@ -276,4 +279,4 @@ def get_zoo_loss(name:str, # a key of `ZOO_LOSSES`
     if bad: raise ValueError(f"loss {name!r} takes no parameter {bad[0]!r}; it takes {list(ZOO_PARAMS[key] + common)}")
     return ZOO_LOSSES[key](**kwargs)
 
-_EDF_OPTS = ('ignore_index', 'scope', 'eps', 'check', 'weight', 'label_smoothing') # EDFLoss's options besides reduction, axis
+_EDF_OPTS = ('ignore_index', 'scope', 'eps', 'check', 'weight', 'label_smoothing') # EDFLoss's options (and reduction, axis)
