@@ -144,14 +144,15 @@ STEP_VARIANTS = ('ce',) + DM_VARIANTS + ('cce',)
 LABELS = {'dm': 'DMLoss', 'dm_nocheck': 'DMLoss(check=False)', 'dm_callback': 'DMCallback'}
 
 class CallbackLoss:
-    "What a Learner with plain cross-entropy and `DMCallback` runs per training batch: the callback's `before_fit` and `before_train` once (on a stand-in Learner), then per batch the Learner's `loss_func` and the callback's `after_loss`; returns the `loss_grad` fastai back-propagates"
+    "A Learner with plain cross-entropy and `DMCallback`, per training batch (the callback's `after_pred`, the loss, its `after_loss`)"
     def __init__(self, lam:float=0.5, beta:float=8.): # DM's λ and β
         self.cb = DMCallback(lam, beta)
         self.cb.learn = SimpleNamespace(training=True, loss_func=F.cross_entropy, cbs=[self.cb], pred=None, yb=None, loss_grad=None)
-        self.cb.before_fit(); self.cb.before_train()
+        self.cb.before_fit()
     def __call__(self, pred, targ):
         l = self.cb.learn
         l.pred, l.yb = pred, (targ,)
+        self.cb.after_pred()
         l.loss_grad = l.loss_func(pred, targ)
         self.cb.after_loss()
         return l.loss_grad

@@ -9,6 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.callback.core import Callback
+from fastai.torch_core import find_bs
 from fastai.losses import BaseLoss, CrossEntropyLossFlat
 from .weighting import EDF, DMEDF, DN_EPS, emphasis_variance
 from .losses import EDFLoss, dm_edf, dm_grad
@@ -23,6 +24,17 @@ def _is_plain_ce(lf)->bool:
     f = lf.func if isinstance(lf, BaseLoss) else lf
     return type(f) is nn.CrossEntropyLoss and f.weight is None and not f.label_smoothing and \
            (not isinstance(lf, BaseLoss) or type(lf) is CrossEntropyLossFlat)
+
+class _SwapIn:
+    "DMCallback's `learn.loss_func` for one training batch: puts the user's loss back, then computes the DM loss"
+    def __init__(self, cb): self.cb = cb
+    def __call__(self, *args):
+        cb = self.cb
+        cb.learn.loss_func, cb._dm_batch = cb._lf, True
+        return cb.dm(*args)
+    def __reduce__(self): return _same, (self.cb._lf,)  # pickles (`Learner.export`) as the user's loss
+
+def _same(x): return x
 
 class DMCallback(Callback):
     "Replace the gradient of a Learner's cross-entropy loss with derivative manipulation (the reported loss stays the user's)"
@@ -41,13 +53,14 @@ class DMCallback(Callback):
             raise ValueError("give either edf or lam/beta, not both: with edf, lam and beta would be ignored")
         if edf is None: edf = dm_edf(0.5 if lam is None else lam, 8. if beta is None else beta)
         self.dm = EDFLoss(edf, normalise=normalise, ignore_index=-100 if ignore_index is None else ignore_index, scope=scope, eps=eps)
-        self.ignore_index, self.force, self._lf, self._swap = ignore_index, force, None, False
+        self.ignore_index, self.force = ignore_index, force
+        self._lf, self._swap, self._sum, self._dm_batch = None, False, False, False
     @property
     def edf(self): return self.dm.edf
 
     def before_fit(self):
         "Refuse a loss whose gradient would be silently replaced, and a second DM on the same Learner; take the loss's axis and ignore_index"
-        if self._lf is not None and self.learn.loss_func is self.dm: self.learn.loss_func = self._lf  # after an interrupted fit
+        self._restore()  # after a fit interrupted between `after_pred` and the loss
         lf = self.learn.loss_func
         if isinstance(lf, EDFLoss):
             raise ValueError(f"the Learner's loss is already {type(lf).__name__} (DM): remove DMCallback, or use CrossEntropyLossFlat() as the loss")
@@ -62,13 +75,15 @@ class DMCallback(Callback):
         if self.ignore_index is None: self.dm.ignore_index = getattr(f, 'ignore_index', -100)
         self.dm.axis = getattr(lf, 'axis', -1)
         # a plain mean cross-entropy has DM's value: train with the DM loss itself (one pass over the logits, not two)
-        self._lf, self._swap = lf, plain and not self.force and getattr(f, 'reduction', 'mean') == 'mean'
+        red = getattr(f, 'reduction', 'mean')
+        self._lf, self._sum, self._dm_batch = lf, red == 'sum', False
+        self._swap = plain and not self.force and red == 'mean'
 
-    def before_train(self):
-        "For the training phase, swap the Learner's plain cross-entropy for the DM loss (same value, DM's gradient)"
-        if self._swap and self.learn.loss_func is self._lf: self.learn.loss_func = self.dm
+    def after_pred(self):
+        "For this training batch, swap the Learner's plain cross-entropy for the DM loss (same value, DM's gradient)"
+        if self._swap and self.training and self.learn.loss_func is self._lf: self.learn.loss_func = _SwapIn(self)
     def _restore(self):
-        if self._lf is not None and self.learn.loss_func is self.dm: self.learn.loss_func = self._lf
+        if self._lf is not None and isinstance(self.learn.loss_func, _SwapIn): self.learn.loss_func = self._lf
     # fastai calls after_train unless an epoch or the fit is cancelled; after_epoch and after_fit follow those cancels
     def after_train(self): self._restore()
     def after_epoch(self): self._restore()
@@ -79,11 +94,13 @@ class DMCallback(Callback):
         learn = self.learn
         if not learn.training or not len(learn.yb): return
         lf = learn.loss_func
-        if self._swap and lf is self.dm: return  # loss_grad carries DM's gradient already
+        if self._dm_batch: self._dm_batch = False; return  # loss_grad carries DM's gradient already
         if self._lf is not None and lf is not self._lf and not self.force:
             raise ValueError(f"another callback replaced the Learner's loss during training ({lf!r}, e.g. MixUp or CutMix), "
                              "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
-        x, ls, t, _, c, _ = self.dm._terms(learn.pred, learn.yb[0])
+        x, ls, t, ce, c, _ = self.dm._terms(learn.pred, learn.yb[0])
+        if self.dm.check: self.dm._check_coefs(c)
+        if self._sum: c = c * ce.shape[0]  # a summed loss: DMLoss(reduction='sum')'s gradient (the mean's × positions)
         learn.loss_grad = dm_grad(x, ls, t, c, learn.loss_grad.detach())
     def __repr__(self): return f"DMCallback({self.dm.edf!r}, normalise={self.dm.normalise!r})"
 
@@ -150,6 +167,11 @@ class WeightRecorder(Callback):
         r = w * len(w) / w.sum().clamp(min=1e-30)
         rec = {'epoch': self.epoch, 'iter': self.iter, 'emphasis_variance': emphasis_variance(w).item()}
         if self.per_example:
+            bs = find_bs(self.learn.yb)
+            if len(p) != bs:
+                raise ValueError(f"WeightRecorder keys weights by example, but the loss gives {len(p)} weights for a batch "
+                                 f"of {bs} examples (one per position, e.g. DMLoss(axis=1) on (B, C, H, W) logits): "
+                                 "use WeightRecorder(per_example=False)")
             idx = batch_indices(self.dl, self.iter, len(p))
             self.p_example[idx], self.w_example[idx] = p, r
             if self.flipped_mask is not None:

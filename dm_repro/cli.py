@@ -5,6 +5,7 @@
 # %% ../nbs/06f_cli.ipynb #d5169de5
 from __future__ import annotations
 import sys, json
+import torch
 from dataclasses import fields
 from pathlib import Path
 from fastcore.script import call_parse, Param, anno_parser
@@ -14,7 +15,8 @@ from .sweep import run_sweep, EXIT_RUNNING_ELSEWHERE
 from .report import aggregate
 
 # %% auto #0
-__all__ = ['parse_overrides', 'run_cli', 'sweep_cli', 'table_cli', 'main', 'run_main', 'sweep_main', 'table_main']
+__all__ = ['parse_overrides', 'check_device_threads', 'run_cli', 'sweep_cli', 'table_cli', 'main', 'run_main', 'sweep_main',
+           'table_main']
 
 # %% ../nbs/06f_cli.ipynb #8b561894
 def parse_overrides(items, # strings 'key=value'
@@ -45,6 +47,23 @@ def _load_config_arg(config)->dict:
                                                  '{"loss": "dm", "lam": 0.5, ...} (for many runs, write a sweep file)')
     return d
 
+def check_device_threads(device:str=None, # a torch device string, e.g. cpu, cuda, cuda:1 (None: fastai's default)
+                         threads:int=None, # torch CPU threads (None: the default)
+                        ):
+    "Raise ValueError (one line, with the fix) for threads below 1, or a device torch does not know or this machine lacks"
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"--threads must be a positive integer, got {threads!r}: e.g. --threads 1 "
+                         "(or leave it out for the default)")
+    if device is None: return
+    try: d = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(f"--device {device!r} is not a torch device: use cpu, cuda or cuda:N") from None
+    try: torch.empty(0, device=d)
+    except (RuntimeError, AssertionError) as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"--device {device} is not usable on this machine ({why}): use --device cpu, "
+                         "or leave it out") from None
+
 def _cli_main(prog, f, *args, **kwargs):
     "Run `f`; a mistake in the input (ValueError, OSError) becomes one line on stderr and exit status 2"
     try: return f(*args, **kwargs)
@@ -68,6 +87,7 @@ def run_cli(overrides:Param("config fields as key=value, e.g. loss=dm lam=0.5 be
            ):
     "Train one config (or continue it from its checkpoint); prints its summary"
     def main():
+        check_device_threads(device, threads)
         cfg = RunConfig.from_dict(_load_config_arg(config) | parse_overrides(overrides))
         if show: print(json.dumps(cfg.to_dict(), indent=1)); print(cfg.run_id); return
         s = run(cfg, out, run_dir, device, threads, data_path, progress, allow_env_change=allow_env_change)
@@ -91,6 +111,7 @@ def sweep_cli(sweep:Param("sweep JSON file (see configs/)", str),
              ):
     "Run a sweep (or one shard of it), with the select → final protocol when the sweep has `select`"
     def main():
+        check_device_threads(device, threads)
         df = run_sweep(sweep, out, phase, shard, procs, device, threads, data_path, progress, dry_run, allow_env_change=allow_env_change)
         if len(df): print(df.to_string(index=False))
         st = df.status if len(df) else []

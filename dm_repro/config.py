@@ -146,6 +146,24 @@ def _check_zoo(cfg):
     "Raise ValueError unless the zoo loss of `cfg` builds from its fields (β where the loss has one, `loss_kw`)"
     try: get_loss(cfg.loss, lam=cfg.lam, beta=cfg.beta, q=cfg.q, **cfg.loss_kw)
     except TypeError as e: raise ValueError(f"loss_kw={cfg.loss_kw} does not fit loss {cfg.loss!r} ({e}): see dm_repro.zoo") from None
+    except ValueError as e:
+        if 'takes no parameter' not in str(e): raise
+        raise ValueError(f"loss_kw={cfg.loss_kw} does not fit loss {cfg.loss!r} ({e}): see dm_repro.zoo") from None
+
+_KW_TYPES = {'int': ((int,), 'an int, e.g. 1'), 'float': ((int, float), 'a number, e.g. 0.1'),
+             'bool': ((bool,), 'true or false'), 'str': ((str,), 'a string')}
+
+def _check_kw_value(k:str, v, p:inspect.Parameter):
+    "Raise ValueError unless the model_kw value `v` fits the builder's parameter `p` (annotation, or default's type)"
+    d, ann = p.default, p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, '__name__', None)
+    if v is None and d is None: return
+    if isinstance(d, (tuple, list)) and d and all(type(x) is int for x in d):
+        if not (isinstance(v, (list, tuple)) and all(type(x) is int for x in v)):
+            raise ValueError(f"model_kw {k}={v!r} must be a list of int, e.g. {list(d)}")
+    elif ann in _KW_TYPES:
+        types, what = _KW_TYPES[ann]
+        if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
+            raise ValueError(f"model_kw {k}={v!r} must be {what}")
 
 def _check_model_kw(model:str, kw:dict):
     "Raise ValueError if `kw` holds an argument the builder of `model` does not take"
@@ -157,6 +175,7 @@ def _check_model_kw(model:str, kw:dict):
             close = difflib.get_close_matches(k, ok, n=1)
             raise ValueError(f"model_kw key {k!r} is not an argument of model {model!r}; " + (f"did you mean {close[0]!r}? " if close else "") +
                              f"it takes {', '.join(ok)}" + (" (n_classes comes from the data)" if k == 'n_classes' else ""))
+        _check_kw_value(k, kw[k], sig[k])
 
 # %% ../nbs/06a_config.ipynb #af34f872
 @patch

@@ -16,7 +16,8 @@ from fasttransform.transform import Pipeline
 from .noise import COARSE_VARIANTS, IMBALANCE_VARIANTS, NOISE_VARIANTS, corrupt_labels
 from .noise import imbalance as _subsample_imbalance
 from .data_embedded import (FASHION_MNIST_DIR, FASHION_CLASSES, data_root, cache_root, split_idxs,
-                                    load_digits_arrays, read_idx, load_fashion_mnist, load_mnist1d, load_fashion_pairs)
+                                    load_digits_arrays, read_idx, load_fashion_mnist, load_mnist1d, load_fashion_pairs,
+                                    FASHION_STEMS, fashion_file, file_sha1, content_hash, cache_file, save_cache, load_cache)
 from .data_paper import (CIFAR_STATS, find_data, load_cifar, normalize_review, load_imdb_texts, load_imdb_vectors,
                                  load_clothing1m)
 from .data_tfms import XTransform, ByteToFloat, NormalizeX, RandomCropPad, RandomFlipX, cifar_tfms, clothing1m_tfms

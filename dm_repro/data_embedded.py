@@ -4,14 +4,15 @@
 
 # %% ../nbs/04a_data_embedded.ipynb #a24f2810
 from __future__ import annotations
-import gzip, hashlib, json, os, random, struct
+import gzip, hashlib, json, os, random, struct, warnings
 from pathlib import Path
 import numpy as np
 from fastcore.basics import AttrDict
 
 # %% auto #0
-__all__ = ['FASHION_MNIST_DIR', 'FASHION_CLASSES', 'data_root', 'cache_root', 'split_idxs', 'load_digits_arrays', 'read_idx',
-           'load_fashion_mnist', 'load_mnist1d', 'load_fashion_pairs']
+__all__ = ['FASHION_MNIST_DIR', 'FASHION_STEMS', 'FASHION_CLASSES', 'data_root', 'cache_root', 'split_idxs', 'load_digits_arrays',
+           'read_idx', 'fashion_file', 'load_fashion_mnist', 'file_sha1', 'content_hash', 'cache_file', 'save_cache',
+           'load_cache', 'load_mnist1d', 'load_fashion_pairs']
 
 # %% ../nbs/04a_data_embedded.ipynb #673488d3
 FASHION_MNIST_DIR = Path('/usr/share/datasets/fashion-mnist') # where Debian's `dataset-fashion-mnist` puts the IDX files
@@ -73,27 +74,106 @@ def read_idx(fn, # an IDX file, gzipped if its name ends in .gz
     dims = struct.unpack(f'>{nd}I', data[4:4 + 4*nd])
     return np.frombuffer(data, np.uint8, offset=4 + 4*nd).reshape(dims)
 
+def fashion_file(path:Path, # a Fashion-MNIST folder
+                 stem:str, # file name without .gz, e.g. 'train-images-idx3-ubyte'
+                )->Path:
+    "The file `stem`.gz (or `stem`) in `path`, or FileNotFoundError saying how to get it"
+    for f in (path/f'{stem}.gz', path/stem):
+        if f.exists(): return f
+    raise FileNotFoundError(f"Fashion-MNIST file {stem}(.gz) not found in {path}: install Debian's package "
+                            "(apt-get update && apt-get install -y dataset-fashion-mnist, which puts it in "
+                            f"{FASHION_MNIST_DIR}) or download the four IDX files from "
+                            "https://github.com/zalandoresearch/fashion-mnist and pass path= to their folder")
+FASHION_STEMS = tuple(f'{s}-{k}-idx{d}-ubyte' for s in ('train', 't10k') for k, d in (('images', 3), ('labels', 1)))
+
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 
 def load_fashion_mnist(path=None, # folder with the four IDX files (default: Debian's /usr/share/datasets/fashion-mnist)
                       )->AttrDict:
     "Fashion-MNIST as normalised float32 (N, 1, 28, 28) arrays, 60000 train / 10000 test"
     path = Path(path) if path is not None else FASHION_MNIST_DIR
-    def fn(stem):
-        for f in (path/f'{stem}.gz', path/stem):
-            if f.exists(): return f
-        raise FileNotFoundError(f"Fashion-MNIST file {stem}(.gz) not found in {path}: install Debian's package "
-                                "(apt-get update && apt-get install -y dataset-fashion-mnist, which puts it in "
-                                f"{FASHION_MNIST_DIR}) or download the four IDX files from "
-                                "https://github.com/zalandoresearch/fashion-mnist and pass path= to their folder")
-    xs = [read_idx(fn(f'{s}-images-idx3-ubyte')) for s in ('train', 't10k')]
-    ys = [read_idx(fn(f'{s}-labels-idx1-ubyte')).astype(np.int64) for s in ('train', 't10k')]
+    xs = [read_idx(fashion_file(path, f'{s}-images-idx3-ubyte')) for s in ('train', 't10k')]
+    ys = [read_idx(fashion_file(path, f'{s}-labels-idx1-ubyte')).astype(np.int64) for s in ('train', 't10k')]
     h = np.bincount(xs[0].ravel(), minlength=256) / xs[0].size        # exact pixel statistics from the histogram
     v = np.arange(256) / 255
     mean = float(h @ v); std = float(np.sqrt(h @ (v - mean)**2))
     xtr, xte = [((x.astype(np.float32) / 255 - np.float32(mean)) / np.float32(std))[:, None] for x in xs]
     return AttrDict(name='fashion_mnist', x_train=xtr, y_train=ys[0], x_test=xte, y_test=ys[1], n_classes=10,
                     classes=FASHION_CLASSES, mean=float(mean), std=float(std))
+
+# %% ../nbs/04a_data_embedded.ipynb #4d220fc1
+def file_sha1(fn, # a file
+             )->str:
+    "SHA-1 of a file's bytes (memoised per path, size and modification time)"
+    st = os.stat(fn); k = (str(Path(fn).resolve()), st.st_size, st.st_mtime_ns)
+    if k not in _SHA1S:
+        h = hashlib.sha1()
+        with open(fn, 'rb') as f:
+            for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+        _SHA1S[k] = h.hexdigest()
+    return _SHA1S[k]
+_SHA1S = {}
+
+def content_hash(arrs:dict, # name -> array
+                )->str:
+    "SHA-1 of the arrays' names, dtypes, shapes and bytes"
+    h = hashlib.sha1()
+    for k in sorted(arrs):
+        a = np.ascontiguousarray(arrs[k])
+        h.update(f'{k}|{a.dtype.str}|{a.shape}|'.encode()); h.update(a.tobytes())
+    return h.hexdigest()
+
+# %% ../nbs/04a_data_embedded.ipynb #a067231e
+def cache_file(stem:str, # file name prefix, e.g. 'fashion_pairs'
+               key:dict, # everything that decides the content (settings, construction version, sources)
+              )->Path:
+    "The cache file of `key` under `cache_root()`"
+    return cache_root()/f"{stem}_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]}.npz"
+
+def save_cache(fn:Path, # the cache file (from `cache_file`)
+               arrs:dict, # name -> array
+               key:dict, # its key, stored next to the arrays
+              ):
+    "Write `arrs` with their key and content hash to `fn` atomically, or raise ValueError naming the file"
+    tmp = fn.with_name(f'.{fn.name}.{os.getpid()}.tmp.npz')
+    try:
+        fn.parent.mkdir(parents=True, exist_ok=True)
+        meta = json.dumps(dict(key=key, content_hash=content_hash(arrs)), sort_keys=True)
+        np.savez(tmp, _meta=np.array(meta), **arrs)
+        os.replace(tmp, fn)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"cannot write the cache {fn} ({e.strerror}): remove it, "
+                         "or set DM_REPRO_CACHE to a writable folder") from None
+
+# %% ../nbs/04a_data_embedded.ipynb #64d4e50e
+def _cache_problem(arrs, key, spec):
+    "Why the arrays read from a cache cannot be used (None: they can)"
+    meta = json.loads(str(arrs.pop('_meta'))) if '_meta' in arrs else None
+    if meta is None or meta.get('key') != json.loads(json.dumps(key)):
+        return "from another version or source (its key differs)"
+    for k, (dt, shape) in spec.items():
+        if k not in arrs: return f"missing the array {k!r}"
+        a = arrs[k]
+        if a.dtype != np.dtype(dt) or a.ndim != len(shape) or any(s not in (None, n) for s, n in zip(shape, a.shape)):
+            return f"holding {k} of dtype {a.dtype} and shape {a.shape} (expected {np.dtype(dt)} {tuple(shape)})"
+    for s in ('train', 'test'):
+        if f'x_{s}' in arrs and f'y_{s}' in arrs and len(arrs[f'x_{s}']) != len(arrs[f'y_{s}']):
+            return f"holding {len(arrs[f'x_{s}'])} x_{s} rows for {len(arrs[f'y_{s}'])} labels"
+    if meta.get('content_hash') != content_hash(arrs): return "edited or damaged (its content hash differs)"
+
+def load_cache(fn:Path, # the cache file (from `cache_file`)
+               key:dict, # the key it must have been saved with
+               spec:dict, # name -> (dtype, shape) of every array it must hold (None in a shape: any size)
+              )->dict|None:
+    "The arrays of the cache `fn` if it exists and passes every check; None (with a warning naming it if unusable)"
+    if not os.path.lexists(fn): return None
+    try:
+        with open(fn, 'rb') as fh, np.load(fh, allow_pickle=False) as z: arrs = {k: z[k] for k in z.files}
+        why = _cache_problem(arrs, key, spec)
+    except Exception as e: why = f"unreadable ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+    if why is None: return arrs
+    warnings.warn(f"the cache {fn} is {why}: rebuilding it")
 
 # %% ../nbs/04a_data_embedded.ipynb #9363da31
 def load_mnist1d(seed:int=None, # the generator's seed (default: the package default, 42, which gives the published data set)
@@ -104,23 +184,44 @@ def load_mnist1d(seed:int=None, # the generator's seed (default: the package def
     args = get_dataset_args()
     if seed is not None: args.seed = int(seed)
     settings = {k: v for k, v in sorted(vars(args).items()) if k != 'url'}
-    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    fn = cache_root()/f'mnist1d_{key}.npz'
-    if cache and fn.exists():
-        with np.load(fn) as z: arrs = {k: z[k] for k in z.files}
-    else:
+    from importlib.metadata import version
+    key = dict(settings=settings, mnist1d=version('mnist1d'), version=1)
+    fn = cache_file('mnist1d', key)
+    spec = {f'{a}_{s}': (np.float32, (None, 40)) if a == 'x' else (np.int64, (None,)) for a in 'xy' for s in ('train', 'test')}
+    arrs = load_cache(fn, key, spec) if cache else None
+    if arrs is None:
         st_py, st_np = random.getstate(), np.random.get_state()
         try: d = make_dataset(args)
         finally: random.setstate(st_py); np.random.set_state(st_np)
         arrs = dict(x_train=d['x'].astype(np.float32), y_train=d['y'].astype(np.int64),
                     x_test=d['x_test'].astype(np.float32), y_test=d['y_test'].astype(np.int64))
-        if cache:
-            fn.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
-            np.savez(tmp, **arrs); os.replace(tmp, fn)
+        if cache: save_cache(fn, arrs, key)
     return AttrDict(name='mnist1d', n_classes=10, classes=[str(i) for i in range(10)], settings=settings, cache_file=str(fn), **arrs)
 
 # %% ../nbs/04a_data_embedded.ipynb #06171375
+def _build_fashion_pairs(n_per_class, n_test_per_class, size, seed, path):
+    "The arrays of `load_fashion_pairs`, built from the Fashion-MNIST files in `path`"
+    fm, rng, f = load_fashion_mnist(path), np.random.default_rng(seed), 28 // size
+    raw = [read_idx(fashion_file(path, f'{s}-images-idx3-ubyte')) for s in ('train', 't10k')]
+    arrs = {}
+    for split, x, y, n in (('train', raw[0], fm.y_train, n_per_class), ('test', raw[1], fm.y_test, n_test_per_class)):
+        pools = [rng.permutation(np.flatnonzero(y == c)) for c in range(10)]
+        used, srcs = np.zeros(10, np.int64), []
+        for a in range(10):
+            for b in range(10):
+                l = pools[a][used[a]:used[a] + n]; used[a] += n
+                r = pools[b][used[b]:used[b] + n]; used[b] += n
+                srcs.append(np.stack([l, r], 1))
+        src = np.concatenate(srcs)
+        small = x.astype(np.float32).reshape(-1, size, f, size, f).mean((2, 4)) / 255
+        arrs[f'x_{split}'] = np.concatenate([small[src[:, 0]], small[src[:, 1]]], 2)[:, None]
+        arrs[f'y_{split}'] = np.repeat(np.arange(100), n).astype(np.int64)
+        arrs[f'src_{split}'] = src
+    mean, std = arrs['x_train'].mean(dtype=np.float64), arrs['x_train'].std(dtype=np.float64)
+    for s in ('train', 'test'): arrs[f'x_{s}'] = ((arrs[f'x_{s}'] - np.float32(mean)) / np.float32(std)).astype(np.float32)
+    arrs['norm'] = np.array([mean, std])
+    return arrs
+
 def load_fashion_pairs(n_per_class:int=100, # training images per class (at most 300: each source image is used once)
                        n_test_per_class:int=30, # test images per class (at most 50)
                        size:int=7, # side of each item after average pooling from 28×28: 4, 7, 14 or 28
@@ -134,36 +235,18 @@ def load_fashion_pairs(n_per_class:int=100, # training images per class (at most
             raise ValueError(f"{k} must be an integer in [1, {hi}] (each Fashion-MNIST image is used at most once), got {v!r}")
     if size not in (4, 7, 14, 28): raise ValueError(f"size must divide 28: one of 4, 7, 14, 28, got {size!r}")
     settings = dict(n_per_class=int(n_per_class), n_test_per_class=int(n_test_per_class), size=int(size), seed=int(seed), version=1)
-    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    fn = cache_root()/f'fashion_pairs_{key}.npz'
-    if cache and fn.exists():
-        with np.load(fn) as z: arrs = {k: z[k] for k in z.files}
-    else:
-        fm, rng, f = load_fashion_mnist(path), np.random.default_rng(seed), 28 // size
-        raw = [read_idx(next(p for p in (Path(path or FASHION_MNIST_DIR)/f'{s}-images-idx3-ubyte.gz',
-                                          Path(path or FASHION_MNIST_DIR)/f'{s}-images-idx3-ubyte') if p.exists()))
-               for s in ('train', 't10k')]
-        arrs = {}
-        for split, x, y, n in (('train', raw[0], fm.y_train, n_per_class), ('test', raw[1], fm.y_test, n_test_per_class)):
-            pools = [rng.permutation(np.flatnonzero(y == c)) for c in range(10)]
-            used, srcs = np.zeros(10, np.int64), []
-            for a in range(10):
-                for b in range(10):
-                    l = pools[a][used[a]:used[a] + n]; used[a] += n
-                    r = pools[b][used[b]:used[b] + n]; used[b] += n
-                    srcs.append(np.stack([l, r], 1))
-            src = np.concatenate(srcs)
-            small = x.astype(np.float32).reshape(-1, size, f, size, f).mean((2, 4)) / 255
-            arrs[f'x_{split}'] = np.concatenate([small[src[:, 0]], small[src[:, 1]]], 2)[:, None]
-            arrs[f'y_{split}'] = np.repeat(np.arange(100), n).astype(np.int64)
-            arrs[f'src_{split}'] = src
-        mean, std = arrs['x_train'].mean(dtype=np.float64), arrs['x_train'].std(dtype=np.float64)
-        for s in ('train', 'test'): arrs[f'x_{s}'] = ((arrs[f'x_{s}'] - np.float32(mean)) / np.float32(std)).astype(np.float32)
-        arrs['norm'] = np.array([mean, std])
-        if cache:
-            fn.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
-            np.savez(tmp, **arrs); os.replace(tmp, fn)
+    src = Path(path) if path is not None else FASHION_MNIST_DIR
+    files = {s: fashion_file(src, s) for s in FASHION_STEMS}
+    key = dict(settings=settings, source=str(src.resolve()), sha1={s: file_sha1(f) for s, f in files.items()})
+    fn = cache_file('fashion_pairs', key)
+    spec = {'norm': (np.float64, (2,))}
+    for s, n in (('train', 100 * n_per_class), ('test', 100 * n_test_per_class)):
+        spec.update({f'x_{s}': (np.float32, (n, 1, size, 2 * size)), f'y_{s}': (np.int64, (n,)),
+                     f'src_{s}': (np.int64, (n, 2))})
+    arrs = load_cache(fn, key, spec) if cache else None
+    if arrs is None:
+        arrs = _build_fashion_pairs(n_per_class, n_test_per_class, size, seed, src)
+        if cache: save_cache(fn, arrs, key)
     classes = [f'{FASHION_CLASSES[a]}|{FASHION_CLASSES[b]}' for a in range(10) for b in range(10)]
     return AttrDict(name='fashion_pairs', n_classes=100, classes=classes, coarse_classes=list(FASHION_CLASSES),
                     coarse_train=arrs['y_train'] // 10, coarse_test=arrs['y_test'] // 10, settings=settings,

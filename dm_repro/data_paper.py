@@ -4,11 +4,11 @@
 
 # %% ../nbs/04b_data_paper.ipynb #abe5908f
 from __future__ import annotations
-import hashlib, json, os, pickle, re
+import hashlib, json, pickle, re
 from pathlib import Path
 import numpy as np
 from fastcore.basics import AttrDict
-from .data_embedded import cache_root, data_root
+from .data_embedded import cache_root, data_root, load_cache, save_cache
 
 # %% auto #0
 __all__ = ['CIFAR_STATS', 'find_data', 'load_cifar', 'normalize_review', 'load_imdb_texts', 'load_imdb_vectors',
@@ -134,11 +134,11 @@ def load_imdb_vectors(path=None, # `aclImdb`, or a folder containing it (default
     import gensim
     h = hashlib.sha1(json.dumps({**settings, 'gensim': gensim.__version__}, sort_keys=True).encode())
     for t in docs: h.update(t.encode('utf-8')); h.update(b'\0')
-    key = h.hexdigest()[:16]
+    key = dict(settings=settings, gensim=gensim.__version__, texts=h.hexdigest())
     cdir = (cache_root() if cache is True else Path(cache)) if cache else None
-    fn = cdir/f'imdb_pvdbow_{key}.npz' if cdir else None
-    if fn is not None and fn.exists():
-        with np.load(fn) as z: x = z['x']
+    fn = cdir/f'imdb_pvdbow_{h.hexdigest()[:16]}.npz' if cdir else None
+    arrs = load_cache(fn, key, {'x': (np.float32, (len(docs), vector_size))}) if fn is not None else None
+    if arrs is not None: x = arrs['x']
     else:
         from gensim.models.doc2vec import Doc2Vec, TaggedDocument
         order = np.random.default_rng(seed).permutation(len(docs))
@@ -146,10 +146,7 @@ def load_imdb_vectors(path=None, # `aclImdb`, or a folder containing it (default
         if verbose: print(f"training Doc2Vec on {len(corpus)} reviews: {settings}")
         model = Doc2Vec(corpus, **settings)
         x = np.stack([model.dv[i] for i in range(len(docs))]).astype(np.float32)
-        if fn is not None:
-            fn.parent.mkdir(parents=True, exist_ok=True)
-            tmp = fn.with_suffix(f'.{os.getpid()}.tmp.npz')
-            np.savez(tmp, x=x); os.replace(tmp, fn)
+        if fn is not None: save_cache(fn, {'x': x}, key)
     ntr, nte = len(d.text_train), len(d.text_test)
     return AttrDict(name='imdb', x_train=x[:ntr], y_train=d.y_train, x_test=x[ntr:ntr + nte], y_test=d.y_test, x_unsup=x[ntr + nte:],
                     rating_train=d.rating_train, rating_test=d.rating_test, n_classes=2, classes=['neg', 'pos'],

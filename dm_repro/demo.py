@@ -17,7 +17,7 @@ from fastai.metrics import accuracy
 from fastai.callback.schedule import ParamScheduler, SchedNo, combine_scheds
 import fastai.callback.progress  # noqa: F401 (Learner.no_bar)
 import dm_repro
-from .losses import DMLoss, get_loss
+from .losses import DMLoss, get_loss, dm_edf
 from .callback import WeightRecorder, plot_weights, plot_share
 from .data import get_dls
 from .models import get_model
@@ -107,6 +107,20 @@ def format_table(rows:list # result rows of `run_demo`
     return '\n'.join(lines)
 
 # %% ../nbs/07_demo.ipynb #7b2202df
+def _demo_arg_error(rate, epochs, lam, beta, lr, bs, out, threads)->str|None:
+    "What is wrong with the demo's arguments, in one line with the fix (None: nothing); creates the `out` folder"
+    if not 0 <= rate < 1: return f"--rate must lie in [0, 1), got {rate}"
+    for k, v in (('epochs', epochs), ('bs', bs), ('threads', threads)):
+        if v < 1: return f"--{k} must be a positive integer, got {v}"
+    if not lr > 0: return f"--lr must be > 0, got {lr}"
+    try: dm_edf(lam, beta)
+    except (ValueError, TypeError) as e: return f"--lam/--beta: {e}"
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder: give a folder for results.json, table.md and weights.png"
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: return f"cannot create --out {out} ({e.strerror}): give a writable folder"
+
 @call_parse
 def main(rate:float=0.4, # symmetric noise rate on the training labels
          epochs:int=60, # training epochs
@@ -120,8 +134,8 @@ def main(rate:float=0.4, # symmetric noise rate on the training labels
          threads:int=1, # torch CPU threads
         ):
     "Digits, 40 % symmetric label noise: CCE vs DM. Prints the table, writes results.json, table.md, weights.png"
-    if not 0 <= rate < 1: raise SystemExit(f"--rate must lie in [0, 1), got {rate}")
-    if epochs < 1: raise SystemExit(f"--epochs must be >= 1, got {epochs}")
+    err = _demo_arg_error(rate, epochs, lam, beta, lr, bs, out, threads)
+    if err: raise SystemExit(f"dm_repro_demo: error: {err}")
     res = run_demo(rate, epochs, lam, beta, lr, bs, seed, out, quiet, threads)
     print(f"\ndigits, {rate:.0%} symmetric label noise, seed {seed}, {epochs} epochs ({res['seconds']} s):\n")
     print(format_table(res['rows']))

@@ -209,36 +209,68 @@ class EDFLoss(nn.Module):
                  label_smoothing:float=0., # must be 0: DM's magnitude is defined for the one-hot direction (see the docs)
                 ):
         super().__init__()
-        if not isinstance(edf, EDF): raise TypeError(f"edf must be an EDF from dm_repro.weighting, got {type(edf).__name__}")
-        if normalise not in NORMALISE: raise ValueError(f"unknown normalise={normalise!r}; choose one of {NORMALISE}")
         if reduction not in REDUCTIONS: raise ValueError(f"unknown reduction={reduction!r}; choose one of {REDUCTIONS}")
         if scope not in SCOPES: raise ValueError(f"unknown scope={scope!r}; choose one of {SCOPES}")
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
             raise TypeError(f"ignore_index must be an int label value, got {ignore_index!r}")
         if isinstance(axis, bool) or not isinstance(axis, int): raise TypeError(f"axis must be an int, got {axis!r}")
-        eps = check_number('eps', eps, 0, strict=True, hint=" (the released layer's 1e-8 in 1/(eps + Σw); eps <= 0 flips or blows up the gradient)")
         if check_number('label_smoothing', label_smoothing, 0) != 0:
             raise ValueError("label_smoothing does not compose with DM: a smoothed target changes CCE's direction to p - q, whose L1 norm "
                              "is no longer 2(1 - p_i), so 'the weight of example i' stops being a function of p_i. Use label_smoothing=0 "
                              "(DM's EDF already limits how hard the model is pushed towards p_i = 1), or a plain loss with label smoothing")
-        if weight is not None:
-            weight = torch.as_tensor(weight)
-            if not weight.is_floating_point(): weight = weight.float()
-            if weight.ndim != 1 or not torch.isfinite(weight).all() or (weight < 0).any():
-                raise ValueError(f"weight must be a 1-D tensor of finite, non-negative class weights (one per class), got {weight!r}")
-        self.edf, self.normalise, self.reduction, self.ignore_index = edf, normalise, reduction, ignore_index
-        self.scope, self.eps, self.check, self.axis, self.weight = scope, eps, bool(check), axis, weight
-        hi, lo = log_weight_range(edf)
-        if normalise in ('mean', 'none') and hi > MAX_LOG_W:
-            raise ValueError(f"normalise={normalise!r} with {edf!r} gives example weights up to e^{hi:.0f}, whose gradients overflow "
-                             f"float32; use normalise='batch' (the released code) or 'integral' (both are computed in log space), or a smaller β")
-        # a fixed shift of the log-weights (their upper bound) is exact and saves the batch max unless the range is so wide that
-        # every weight of a batch could underflow; no shift at all (the released formula as written) while e^{±60} fits
-        self.shift = (0. if -60 <= lo and hi <= 60 else hi) if hi - lo <= 60 else None
-        self.log_integral = log_integral_of(edf) if normalise == 'integral' else None
-        # the paper's EDF under the released normaliser without a shift has a CPU fast path (_dm_numpy, _forward_cpu)
-        self._fast = type(edf) is DMEDF and normalise == 'batch' and self.shift == 0 and weight is None
+        self.reduction, self.ignore_index, self.scope, self.check = reduction, ignore_index, scope, bool(check)
+        self.axis = axis
+        self.edf, self.normalise, self.eps, self.weight = edf, normalise, eps, weight  # checked by `__setattr__`
+        self._derive()
         self.__dict__.update(_lp=None, _lw=None)
+
+# %% ../nbs/01_losses.ipynb #2b1b0b6f
+_DERIVED_FROM = ('edf', 'normalise', 'weight', 'eps') # the attributes `_derive` reads
+
+def _check_attr(name, v):
+    "`v` checked as EDFLoss's `edf`, `normalise`, `weight` or `eps` (a fix-it error if bad)"
+    if name == 'edf' and not isinstance(v, EDF):
+        raise TypeError(f"edf must be an EDF from dm_repro.weighting, got {type(v).__name__}")
+    if name == 'normalise' and v not in NORMALISE:
+        raise ValueError(f"unknown normalise={v!r}; choose one of {NORMALISE}")
+    if name == 'eps': return check_number('eps', v, 0, strict=True, hint=" (the released layer's 1e-8 in 1/(eps + Σw); "
+                                           "eps <= 0 flips or blows up the gradient)")
+    if name == 'weight' and v is not None:
+        v = torch.as_tensor(v)
+        if not v.is_floating_point(): v = v.float()
+        if v.ndim != 1 or not torch.isfinite(v).all() or (v < 0).any():
+            raise ValueError(f"weight must be a 1-D tensor of finite, non-negative class weights (one per class), "
+                             f"got {v!r}")
+    return v
+
+# %% ../nbs/01_losses.ipynb #4966727b
+@patch
+def _derive(self:EDFLoss):
+    "From `edf`, `normalise`, `weight`: the log-weight shift, log ∫w ('integral'), whether the CPU hot path applies"
+    edf, normalise = self.edf, self.normalise
+    hi, lo = log_weight_range(edf)
+    if normalise in ('mean', 'none') and hi > MAX_LOG_W:
+        raise ValueError(f"normalise={normalise!r} with {edf!r} gives example weights up to e^{hi:.0f}, whose gradients "
+                         f"overflow float32; use normalise='batch' (the released code) or 'integral' (both are computed in log "
+                         f"space), or a smaller β")
+    # a fixed shift of the log-weights (their upper bound) is exact and saves the batch max unless the range is so wide
+    # that every weight of a batch could underflow; no shift at all (the released formula as written) while e^{±60} fits
+    shift = (0. if -60 <= lo and hi <= 60 else hi) if hi - lo <= 60 else None
+    dm = type(edf) is DMEDF
+    self.__dict__.update(shift=shift, log_integral=log_integral_of(edf) if normalise == 'integral' else None,
+                         # the paper's EDF, released normaliser, no shift: the CPU hot path (_dm_numpy, _forward_cpu)
+                         _fast=dm and normalise == 'batch' and shift == 0 and self.weight is None,
+                         _edf_key=(edf.lam, edf.beta) if dm else None)
+
+@patch
+def __setattr__(self:EDFLoss, name, value):
+    "Set an attribute; `edf`, `normalise`, `weight`, `eps` are checked, and what `forward` derives from them re-derived"
+    if name not in _DERIVED_FROM: return nn.Module.__setattr__(self, name, value)
+    d, value = self.__dict__, _check_attr(name, value)
+    if 'shift' not in d: d[name] = value; return  # in __init__, which derives once at its end
+    old, d[name] = d[name], value
+    try: self._derive()
+    except Exception: d[name] = old; raise  # a refused value leaves the loss as it was
 
 # %% ../nbs/01_losses.ipynb #26cdbe71
 @patch
@@ -329,8 +361,9 @@ def _terms(self:EDFLoss, inp, targ, check=False, state=None, ls=None):
 @patch
 def forward(self:EDFLoss, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
     "The batch's cross-entropy (per `reduction`), with DM's gradient"
-    red, ls = self.reduction, None
+    red, ls, e = self.reduction, None, self.edf
     if red not in REDUCTIONS: raise ValueError(f"unknown reduction={red!r}; choose one of {REDUCTIONS}")
+    if type(e) is DMEDF and (e.lam, e.beta) != self.__dict__.get('_edf_key'): self._derive()  # λ or β changed in place
     if (self._fast and red != 'none' and isinstance(inp, torch.Tensor) and isinstance(targ, torch.Tensor) and inp.is_cpu
         and inp.ndim == 2 and targ.ndim == 1 and targ.dtype is torch.long and inp.dtype in _FLOATS and self.axis in (-1, 1)
         and inp.shape[0] == targ.shape[0] > 0 and inp.shape[1] > 1 and not 0 <= self.ignore_index < inp.shape[1]
@@ -347,7 +380,16 @@ def forward(self:EDFLoss, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
             if not math.isfinite(v.item()): _diagnose(t.reshape(-1), x.shape[1], self.ignore_index)
         else: torch._assert_async(torch.isfinite(v), "DMLoss: the loss is NaN or inf: the logits contain NaN or inf, "
                                                      "or every label equals ignore_index")
+        self._check_coefs(c)
     return dm_grad(x, ls, t, k, val)
+
+@patch
+def _check_coefs(self:EDFLoss, c):
+    "Raise (on CUDA: assert asynchronously) if the gradient coefficients `c` are NaN or inf"
+    msg = (f"DMLoss: {self.edf!r} with normalise={self.normalise!r} gives NaN or infinite example weights on this batch, "
+           "so the gradient would be NaN: fix the EDF's log_weight, use a smaller β, or normalise='batch' (log space)")
+    if not c.is_cpu: torch._assert_async(torch.isfinite(c).all(), msg)
+    elif not bool(torch.isfinite(c).all()): raise ValueError(msg)
 
 _FLOATS = (torch.float32, torch.float64)
 @patch
@@ -435,6 +477,8 @@ LOSSES = {
     'dm_beta0': (lambda lam=None, beta=None, q=None: dm_edf(1. if lam is None else lam, 0.), 'batch'),
     'dm':      (lambda lam=None, beta=None, q=None: dm_edf(lam, beta), 'batch'),
 }
+_EDF_KWARGS = ('normalise', 'reduction', 'ignore_index', 'scope', 'eps', 'check', 'axis', 'weight',
+               'label_smoothing') # the options get_loss passes on
 
 # %% ../nbs/01_losses.ipynb #00de9189
 def get_loss(name:str, # one of `LOSSES` (cce, mae, mse, gce, cce_dn, mae_dn, mse_dn, gce_dn, dm_beta0, dm) or of `dm_repro.zoo.ZOO_LOSSES`
@@ -458,7 +502,12 @@ def get_loss(name:str, # one of `LOSSES` (cce, mae, mse, gce, cce_dn, mae_dn, ms
     if q is not None and key not in ('gce', 'gce_dn'): raise ValueError(f"q is GCE's parameter; loss {name!r} does not take it")
     if q is not None: q = check_number('q', q, 0, strict=True, hint=": GCE's exponent, in (0, 1]")
     make, normalise = LOSSES[key]
-    if key == 'dm': return DMLoss(lam, beta, normalise=normalise, **kwargs)
+    if key != 'dm' and 'normalise' in kwargs:
+        raise ValueError(f"loss {name!r} fixes normalise={normalise!r}; for another normaliser use the '_dn' name "
+                         f"(normalise='batch'), 'dm', or EDFLoss(<its EDF>, normalise=...)")
+    bad = [k for k in kwargs if k not in _EDF_KWARGS]
+    if bad: raise ValueError(f"loss {name!r} takes no parameter {bad[0]!r}; its options are {list(_EDF_KWARGS)}")
+    if key == 'dm': return DMLoss(lam, beta, **{'normalise': normalise, **kwargs})
     return EDFLoss(make(lam=lam, beta=beta, q=q), normalise=normalise, **kwargs)
 
 # %% ../nbs/01_losses.ipynb #ca03a1c3

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06c_runs.ipynb #869e2a48
 from __future__ import annotations
-import os, sys, json, time, random, platform, signal, subprocess, datetime, warnings
+import os, sys, json, time, random, platform, signal, subprocess, datetime, tempfile, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -320,7 +320,11 @@ def _writable(folder:Path):
     p = folder
     while not p.exists() and p != p.parent: p = p.parent
     if p.exists() and not p.is_dir(): raise ValueError(f"{p} is a file, not a folder: give a folder for the results (--out / --run_dir)")
-    try: folder.mkdir(parents=True, exist_ok=True); atomic_write(folder / '.write_test', ''); (folder / '.write_test').unlink()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # a probe with a name of its own (processes taking the same run at once must not share one), without
+        # '.tmp' in it (the lock holder removes `.*.tmp*` leftovers)
+        fd, probe = tempfile.mkstemp(prefix='.write_test_', dir=folder); os.close(fd); os.unlink(probe)
     except OSError as e: raise ValueError(f"cannot write to {folder} ({e.strerror}): choose a writable results folder with --out") from None
 
 # %% ../nbs/06c_runs.ipynb #4e7e8619

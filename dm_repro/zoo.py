@@ -9,12 +9,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .weighting import EDF, focal_weight, sce_weight, logits_with_p
-from .losses import EDFLoss
+from .losses import EDFLoss, check_number
 
 # %% auto #0
-__all__ = ['ZOO_LOSSES', 'ZOO_WEIGHTINGS', 'ce_direction', 'loss_grad', 'direction_cosine', 'slice_weight', 'ZooLoss',
-           'FocalLoss', 'SCELoss', 'FocalEDF', 'SCEEDF', 'LabelSmoothingCE', 'BootstrapLoss', 'NCELoss', 'NCERCELoss',
-           'sce_loss', 'focal_loss', 'sce_dn_loss', 'focal_dn_loss', 'boot_soft_loss', 'boot_hard_loss', 'get_zoo_loss']
+__all__ = ['MAX_SCALE', 'ZOO_LOSSES', 'ZOO_WEIGHTINGS', 'ZOO_PARAMS', 'ce_direction', 'loss_grad', 'direction_cosine',
+           'slice_weight', 'ZooLoss', 'FocalLoss', 'SCELoss', 'FocalEDF', 'SCEEDF', 'LabelSmoothingCE', 'BootstrapLoss',
+           'NCELoss', 'NCERCELoss', 'sce_loss', 'focal_loss', 'sce_dn_loss', 'focal_dn_loss', 'boot_soft_loss',
+           'boot_hard_loss', 'get_zoo_loss']
 
 # %% ../nbs/01a_zoo.ipynb #ac11216b
 def ce_direction(inp:torch.Tensor, # logits (B, C)
@@ -62,6 +63,10 @@ class ZooLoss(nn.Module):
                  axis:int=-1, # class axis; other dimensions are flattened, as fastai's `CrossEntropyLossFlat` does
                 ):
         super().__init__()
+        if reduction not in ('mean', 'sum', 'none'):
+            raise ValueError(f"unknown reduction={reduction!r}; choose 'mean', 'sum' or 'none'")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(f"axis must be an int (the class axis), got {axis!r}")
         self.reduction, self.axis = reduction, axis
 
     def per_example(self, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
@@ -73,7 +78,9 @@ class ZooLoss(nn.Module):
         if self.reduction not in ('mean', 'sum', 'none'):
             raise ValueError(f"unknown reduction={self.reduction!r}; choose 'mean', 'sum' or 'none'")
         if inp.ndim < 2: raise ValueError(f"logits need a class axis, got shape {tuple(inp.shape)}")
-        x = inp.transpose(self.axis, -1).reshape(-1, inp.shape[self.axis])
+        if not -inp.ndim <= self.axis < inp.ndim:
+            raise ValueError(f"axis={self.axis} is out of range for logits of shape {tuple(inp.shape)}")
+        x = inp.movedim(self.axis, -1).reshape(-1, inp.shape[self.axis])  # other axes keep their order, as labels do
         t = targ.reshape(-1).long()
         if len(x) != len(t):
             raise ValueError(f"batch size mismatch: {len(x)} rows of logits but {len(t)} labels; labels must be class indices")
@@ -98,18 +105,24 @@ class FocalLoss(ZooLoss):
     def __init__(self, gamma:float=2., # focusing parameter γ >= 0 (0 is CCE)
                  **kwargs): # `reduction`, `axis`
         super().__init__(**kwargs)
-        if not gamma >= 0: raise ValueError(f"gamma (γ) must be >= 0, got {gamma}")
-        self.gamma = float(gamma)
+        self.gamma = check_number('gamma (γ)', gamma, 0)
     def per_example(self, inp, targ):
         _, lp = _logp_y(inp, targ)
         return -(1 - lp.exp())**self.gamma * lp
 
+MAX_SCALE = 1e30 # largest α or β|A| whose losses and weights float32 holds with room to spare
+
+def _check_scale(alpha, beta, A):
+    if max(alpha, -A * beta) > MAX_SCALE:
+        raise ValueError(f"alpha={alpha}, beta={beta}, A={A} overflow float32 losses and gradients (need alpha and "
+                         f"beta·|A| <= {MAX_SCALE:g}); scale them down (under normalise='batch' only their ratio matters)")
+
 def _check_sce(alpha, beta, A):
-    for n_, v in (('alpha', alpha), ('beta', beta), ('A', A)):
-        if not math.isfinite(v): raise ValueError(f"{n_} must be a finite number, got {v}")
+    alpha, beta, A = (check_number(n_, v) for n_, v in (('alpha', alpha), ('beta', beta), ('A', A)))
     if alpha < 0 or beta < 0: raise ValueError(f"alpha and beta must be >= 0, got alpha={alpha}, beta={beta}")
     if A >= 0: raise ValueError(f"A replaces log 0 in the reverse cross-entropy and must be < 0 (the SCE paper uses -4), got {A}")
     if alpha == 0 and beta == 0: raise ValueError("alpha and beta are both 0: the loss would be 0")
+    _check_scale(alpha, beta, A)
 
 class _WithRCE(ZooLoss):
     "Base of the losses α·(an active loss) + β·RCE, with the reverse cross-entropy RCE = -A(1-p_y): stores and checks α, β, A"
@@ -118,7 +131,7 @@ class _WithRCE(ZooLoss):
                  A:float=-4., # value replacing log 0 in the reverse cross-entropy (< 0)
                  **kwargs): # `reduction`, `axis`
         super().__init__(**kwargs)
-        self.alpha, self.beta, self.A = float(alpha), float(beta), float(A)
+        self.alpha, self.beta, self.A = (check_number(n_, v) for n_, v in (('alpha', alpha), ('beta', beta), ('A', A)))
         self._check()
     def rce(self, lp): "β·RCE per example, from the log-probability `lp` of the label"; return -self.beta * self.A * (1 - lp.exp())
 
@@ -135,9 +148,7 @@ class FocalEDF(EDF):
     "Focal loss's weighting 2(1-p)^γ[(1-p) - γ p log p] as an EDF: with `EDFLoss(..., normalise='mean')` it is focal loss's gradient"
     name = 'focal'
     def __init__(self, gamma:float=2.): # focusing parameter γ >= 0
-        gamma = float(gamma)
-        if not (math.isfinite(gamma) and gamma >= 0): raise ValueError(f"gamma (γ) must be a finite number >= 0, got {gamma}")
-        self.gamma = gamma
+        self.gamma = check_number('gamma (γ)', gamma, 0)
     def _h(self, p): return (1 - p) - self.gamma * torch.xlogy(p, p)
     def log_weight(self, p): return math.log(2) + torch.xlogy(self.gamma, 1 - p) + torch.log(self._h(p))
     def log_rel(self, p):
@@ -150,9 +161,8 @@ class SCEEDF(EDF):
     "SCE's weighting 2(1-p)(α - Aβp) as an EDF: with `EDFLoss(..., normalise='mean')` it is SCE's gradient"
     name = 'sce'
     def __init__(self, alpha:float=0.1, beta:float=1., A:float=-4.): # SCE's α, β, A (see `SCELoss`)
-        alpha, beta, A = float(alpha), float(beta), float(A)
         _check_sce(alpha, beta, A)
-        self.alpha, self.beta, self.A = alpha, beta, A
+        self.alpha, self.beta, self.A = float(alpha), float(beta), float(A)
     def log_weight(self, p): return math.log(2) + torch.log1p(-p) + torch.log(self.alpha - self.A * self.beta * p)
     def log_rel(self, p):
         "log of the exact coefficient α - Aβp on CCE's gradient"
@@ -164,8 +174,8 @@ class LabelSmoothingCE(ZooLoss):
     def __init__(self, eps:float=0.1, # smoothing ε in [0, 1)
                  **kwargs): # `reduction`, `axis`
         super().__init__(**kwargs)
-        if not 0 <= eps < 1: raise ValueError(f"eps (ε) must be in [0, 1), got {eps}")
-        self.eps = float(eps)
+        self.eps = check_number('eps (ε)', eps, 0)
+        if not self.eps < 1: raise ValueError(f"eps (ε) must be in [0, 1), got {eps}")
     def per_example(self, inp, targ):
         logp, lp = _logp_y(inp, targ)
         return -(1 - self.eps) * lp - self.eps * logp.mean(-1)
@@ -176,8 +186,10 @@ class BootstrapLoss(ZooLoss):
                  hard:bool=False, # hard: the argmax of the prediction instead of the probabilities
                  **kwargs): # `reduction`, `axis`
         super().__init__(**kwargs)
-        if not 0 <= beta <= 1: raise ValueError(f"beta (β) must be in [0, 1], got {beta}")
-        self.beta, self.hard = float(beta), bool(hard)
+        self.beta = check_number('beta (β)', beta, 0)
+        if not self.beta <= 1: raise ValueError(f"beta (β) must be in [0, 1], got {beta}")
+        if not isinstance(hard, bool): raise ValueError(f"hard must be True or False, got {hard!r}")
+        self.hard = hard
     def per_example(self, inp, targ):
         logp, lp = _logp_y(inp, targ)
         if self.hard: other = logp.gather(1, inp.argmax(-1, keepdim=True)).squeeze(1)
@@ -189,8 +201,8 @@ class NCELoss(ZooLoss):
     def __init__(self, alpha:float=1., # scale α > 0
                  **kwargs): # `reduction`, `axis`
         super().__init__(**kwargs)
-        if not alpha > 0: raise ValueError(f"alpha must be > 0, got {alpha}")
-        self.alpha = float(alpha)
+        self.alpha = check_number('alpha', alpha, 0, strict=True)
+        _check_scale(self.alpha, 0., -1.)
     def per_example(self, inp, targ):
         logp, lp = _logp_y(inp, targ)
         return self.alpha * lp / logp.sum(-1)
@@ -201,6 +213,7 @@ class NCERCELoss(_WithRCE):
     def _check(self):
         if not self.alpha > 0 or self.beta < 0: raise ValueError(f"need alpha > 0 and beta >= 0, got alpha={self.alpha}, beta={self.beta}")
         if not self.A < 0: raise ValueError(f"A replaces log 0 in the reverse cross-entropy and must be < 0, got {self.A}")
+        _check_scale(self.alpha, self.beta, self.A)
     def per_example(self, inp, targ):
         logp, lp = _logp_y(inp, targ)
         return self.alpha * lp / logp.sum(-1) + self.rce(lp)
@@ -240,6 +253,10 @@ ZOO_LOSSES = {'sce': sce_loss, 'sce_dn': sce_dn_loss, 'focal': focal_loss, 'foca
               'ls_ce': LabelSmoothingCE, 'boot_soft': boot_soft_loss, 'boot_hard': boot_hard_loss,
               'nce': NCELoss, 'nce_rce': NCERCELoss}
 ZOO_WEIGHTINGS = ('sce', 'sce_dn', 'focal', 'focal_dn') # the names that are exact weightings of CCE's direction (EDFLoss)
+ZOO_PARAMS = {'sce': ('alpha', 'beta', 'A', 'normalise'), 'sce_dn': ('alpha', 'beta', 'A'),
+              'focal': ('gamma', 'normalise'), 'focal_dn': ('gamma',), 'ls_ce': ('eps',), 'boot_soft': ('beta',),
+              'boot_hard': ('beta',), 'nce': ('alpha',), 'nce_rce': ('alpha', 'beta', 'A'),
+             } # each name's own parameters (besides `reduction`, `axis` and EDFLoss's options)
 
 # %% ../nbs/01a_zoo.ipynb #71684d33
 def get_zoo_loss(name:str, # a key of `ZOO_LOSSES`
@@ -254,7 +271,12 @@ def get_zoo_loss(name:str, # a key of `ZOO_LOSSES`
     if lam is not None or q is not None:
         raise ValueError(f"loss {name!r} takes neither λ nor q (those belong to 'dm' and 'gce')")
     if beta is not None:
-        if key not in ('sce', 'sce_dn', 'nce_rce', 'boot_soft', 'boot_hard'):
+        if 'beta' not in ZOO_PARAMS[key]:
             raise ValueError(f"loss {name!r} has no β; β is a parameter of sce, sce_dn, nce_rce and the bootstrapping losses")
         kwargs['beta'] = beta
+    common = ('reduction', 'axis') + (_EDF_OPTS if key in ZOO_WEIGHTINGS else ())
+    bad = [k for k in kwargs if k not in ZOO_PARAMS[key] + common]
+    if bad: raise ValueError(f"loss {name!r} takes no parameter {bad[0]!r}; it takes {list(ZOO_PARAMS[key] + common)}")
     return ZOO_LOSSES[key](**kwargs)
+
+_EDF_OPTS = ('ignore_index', 'scope', 'eps', 'check', 'weight', 'label_smoothing') # EDFLoss's options (and reduction, axis)
