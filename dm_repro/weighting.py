@@ -309,7 +309,7 @@ def noisy_acc_var(a:float, # clean accuracy of the fixed predictions on the spli
                   n_classes:int, # number of classes C
                   n:int, # examples in the split
                  )->float: # variance of the noisy-split accuracy over the noise draw
-    "Variance over the label-noise draw of the accuracy against symmetric noisy labels, for fixed predictions of clean accuracy `a`"
+    "Variance over the noise draw of the accuracy against symmetric noisy labels, for fixed predictions of accuracy `a`"
     _check_acc_args(a, r, n_classes)
     q = r / (n_classes - 1)
     return (a * r * (1 - r) + (1 - a) * q * (1 - q)) / n
@@ -321,7 +321,8 @@ def noisy_split_cost(a:float, # clean accuracy
     "How many times more examples a noisy split needs than a clean one to estimate the clean accuracy `a` as precisely"
     _check_acc_args(a, r, n_classes)
     s, m = 1 - r * n_classes / (n_classes - 1), noisy_acc(a, r, n_classes)
-    if s <= 0: raise ValueError(f"r={r} >= (C-1)/C = {(n_classes - 1) / n_classes:.3f}: the noisy labels carry no ranking information")
+    if s <= 0:
+        raise ValueError(f"r={r} >= (C-1)/C = {(n_classes - 1) / n_classes:.3f}: the noisy labels cannot rank models")
     return m * (1 - m) / (s**2 * a * (1 - a))
 
 # %% ../nbs/00_weighting.ipynb #3a8a205b
@@ -329,7 +330,8 @@ def expected_noisy_acc(y, # clean labels of the split, shape (n,)
                        pred, # the model's predicted classes, shape (n,)
                        T, # noise channel, (C, C) row-stochastic: T[j, k] = P(noisy = k | clean = j)
                       )->float: # mean_i T[y_i, pred_i]
-    "Expected accuracy of fixed predictions against labels drawn from the noise channel `T` (any noise, not only symmetric)"
+    "Expected accuracy of fixed predictions against labels drawn from the noise channel `T` (any noise channel)"
     T, y, pred = torch.as_tensor(T, dtype=torch.float64), torch.as_tensor(y), torch.as_tensor(pred)
-    if y.shape != pred.shape: raise ValueError(f"y and pred must have the same shape, got {tuple(y.shape)} and {tuple(pred.shape)}")
+    if y.shape != pred.shape:
+        raise ValueError(f"y and pred must have the same shape, got {tuple(y.shape)} and {tuple(pred.shape)}")
     return T[y.long(), pred.long()].mean().item()
