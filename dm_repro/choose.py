@@ -18,6 +18,7 @@ from fastai.torch_core import set_seed
 from .config import _choices
 from .data import ArrayDataset
 from .losses import DMLoss
+from .report import setting_label
 from .runs import run, is_done, read_summary, atomic_write
 from .sweep import PAPER_BETA_GRID, load_sweep, run_sweep, selection, final_configs
 
@@ -189,13 +190,11 @@ def run_rules(sweep, # sweep JSON file or dict, with `select`
     return pd.DataFrame(rows)
 
 # %% ../nbs/06g_choose.ipynb #bb45407c
-def _setting(c)->str: return f"{c.noise} {c.rate:g}" if c.noise else 'clean'
-
 def rule_runs(sweep, # sweep JSON file or dict
               out=None, # its results folder, after `run_rules`
               rules=('clean', 'noisy'), # the selection rules
               tune=('lam', 'beta'), # the fields chosen jointly
-             )->pd.DataFrame: # one row per (setting, rule, seed): the choice and the final test accuracy
+             )->pd.DataFrame: # one row per (setting, rule, seed): the choice, final and best test accuracy in %
     "The final runs each rule chose, read from their summaries"
     sp = load_sweep(sweep)
     out = Path(out) if out is not None else Path('results') / sp['name']
@@ -205,20 +204,20 @@ def rule_runs(sweep, # sweep JSON file or dict
             rd, chosen = out / 'final' / c.run_id, {t: getattr(c, t) for t in tune}
             if not is_done(rd): raise ValueError(f"final run {rd} has not finished: run `run_rules` on the sweep first")
             s = read_summary(rd)
-            row = dict(dataset=c.dataset, setting=_setting(c), rule=rule, seed=c.seed) | chosen
-            rows.append(row | {k: s[k] for k in ('final_test_acc', 'best_test_acc')} | dict(run_id=c.run_id))
+            row = dict(dataset=c.dataset, setting=setting_label(c.to_dict()), rule=rule, seed=c.seed) | chosen
+            rows.append(row | {k: 100 * s[k] for k in ('final_test_acc', 'best_test_acc')} | dict(run_id=c.run_id))
     return pd.DataFrame(rows)
 
 # %% ../nbs/06g_choose.ipynb #b9506b44
 def rule_table(runs:pd.DataFrame, # `rule_runs` output (one or more sweeps)
               )->pd.DataFrame: # dataset, setting, rule, lam, beta, n_seeds, final_test_acc_mean, final_test_acc_std
-    "Mean and sample std over seeds of the final test accuracy of each rule's choice"
+    "Mean and sample std over seeds of the final test accuracy (%) of each rule's choice"
     g = runs.groupby(['dataset', 'setting', 'rule', 'lam', 'beta']).final_test_acc   # sorted by dataset, setting, rule
     return g.agg(n_seeds='count', final_test_acc_mean='mean', final_test_acc_std='std').reset_index()
 
 # %% ../nbs/06g_choose.ipynb #1699fd91
 def paired_diff(runs:pd.DataFrame, # `rule_runs` output with rules 'clean' and 'noisy'
-               )->pd.DataFrame: # per (dataset, setting, seed): final test accuracy noisy − clean
+               )->pd.DataFrame: # per (dataset, setting, seed): final test accuracy noisy − clean, percentage points
     "Per seed (same label noise and initialisation): test accuracy of the noisy rule's choice minus the clean rule's"
     p = runs.pivot_table(index=['dataset', 'setting', 'seed'], columns='rule', values='final_test_acc')
     return (p['noisy'] - p['clean']).rename('diff_noisy_minus_clean').reset_index()
