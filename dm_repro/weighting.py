@@ -14,7 +14,7 @@ __all__ = ['cce_of_p', 'mae_of_p', 'mse_of_p', 'gce_of_p', 'logits_with_p', 'imp
            'mse_weight', 'gce_weight', 'emphasis_mode_of', 'plot_implied_weight', 'focal_of_p', 'sce_of_p',
            'focal_weight', 'sce_weight', 'EDF', 'DMEDF', 'ExpEDF', 'NormalEDF', 'BetaEDF', 'cce_edf', 'mae_edf',
            'mse_edf', 'gce_edf', 'integral_of', 'normalise_integral', 'batch_max', 'normalise_batch',
-           'emphasis_variance', 'plot_edfs']
+           'emphasis_variance', 'plot_edfs', 'noisy_acc', 'noisy_acc_var', 'noisy_split_cost', 'expected_noisy_acc']
 
 # %% ../nbs/00_weighting.ipynb #595cae76
 def cce_of_p(p:torch.Tensor # probability of the labelled class
@@ -288,3 +288,50 @@ def plot_edfs(edfs:dict=None, # {label: EDF}; default: the curves of the paper's
     ax.set_xlabel('$p_i$ (probability of the labelled class)'); ax.set_ylabel('emphasis density')
     ax.set_title('EDFs after derivative normalisation'); ax.legend(fontsize=8)
     return ax
+
+# %% ../nbs/00_weighting.ipynb #c2c3f7c0
+def _check_acc_args(a, r, n_classes):
+    if not 0 <= a <= 1: raise ValueError(f"clean accuracy a={a} must be in [0, 1]")
+    if not 0 <= r < 1: raise ValueError(f"noise rate r={r} must be in [0, 1), e.g. 0.4 for 40 %")
+    if int(n_classes) != n_classes or n_classes < 2: raise ValueError(f"n_classes={n_classes} must be an integer >= 2")
+
+def noisy_acc(a:float, # clean accuracy of the model on the split
+              r:float, # symmetric (exclusive) noise rate of the split's labels
+              n_classes:int, # number of classes C
+             )->float: # expected accuracy against the noisy labels
+    "Expected accuracy against symmetric noisy labels of a model with clean accuracy `a`: (1-r)a + r(1-a)/(C-1)"
+    _check_acc_args(a, r, n_classes)
+    return (1 - r) * a + r * (1 - a) / (n_classes - 1)
+
+# %% ../nbs/00_weighting.ipynb #e898bd29
+def noisy_acc_var(a:float, # clean accuracy of the fixed predictions on the split
+                  r:float, # symmetric (exclusive) noise rate of the split's labels
+                  n_classes:int, # number of classes C
+                  n:int, # examples in the split
+                 )->float: # variance of the noisy-split accuracy over the noise draw
+    "Variance over the noise draw of the accuracy against symmetric noisy labels, for fixed predictions of accuracy `a`"
+    _check_acc_args(a, r, n_classes)
+    q = r / (n_classes - 1)
+    return (a * r * (1 - r) + (1 - a) * q * (1 - q)) / n
+
+def noisy_split_cost(a:float, # clean accuracy
+                     r:float, # symmetric (exclusive) noise rate, < (C-1)/C
+                     n_classes:int, # number of classes C
+                    )->float: # m(1-m) / (s² a(1-a))
+    "How many times more examples a noisy split needs than a clean one to estimate the clean accuracy `a` as precisely"
+    _check_acc_args(a, r, n_classes)
+    s, m = 1 - r * n_classes / (n_classes - 1), noisy_acc(a, r, n_classes)
+    if s <= 0:
+        raise ValueError(f"r={r} >= (C-1)/C = {(n_classes - 1) / n_classes:.3f}: the noisy labels cannot rank models")
+    return m * (1 - m) / (s**2 * a * (1 - a))
+
+# %% ../nbs/00_weighting.ipynb #3a8a205b
+def expected_noisy_acc(y, # clean labels of the split, shape (n,)
+                       pred, # the model's predicted classes, shape (n,)
+                       T, # noise channel, (C, C) row-stochastic: T[j, k] = P(noisy = k | clean = j)
+                      )->float: # mean_i T[y_i, pred_i]
+    "Expected accuracy of fixed predictions against labels drawn from the noise channel `T` (any noise channel)"
+    T, y, pred = torch.as_tensor(T, dtype=torch.float64), torch.as_tensor(y), torch.as_tensor(pred)
+    if y.shape != pred.shape:
+        raise ValueError(f"y and pred must have the same shape, got {tuple(y.shape)} and {tuple(pred.shape)}")
+    return T[y.long(), pred.long()].mean().item()
