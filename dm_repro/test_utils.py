@@ -12,10 +12,14 @@ from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.optimizer import SGD
 from fastcore.foundation import L
-from .data import ArrayDL
+from .data import ArrayDL, FASHION_MNIST_DIR
+import os, sys, json, shutil, tempfile
+import pandas as pd
 
 # %% auto #0
-__all__ = ['synthetic_data', 'synthetic_dls', 'small_model', 'small_learner', 'write_tiny_images']
+__all__ = ['SKIP_FILE_ENV', 'TABLE_KEY', 'REGEN_DIR_ENV', 'synthetic_data', 'synthetic_dls', 'small_model', 'small_learner',
+           'write_tiny_images', 'skip_unless', 'have_fashion_mnist', 'regen_differences', 'compare_tables',
+           'check_regenerated', 'regen_dir']
 
 # %% ../nbs/90_test_utils.ipynb #c0d37804
 def synthetic_data(n:int=512, # training examples (validation: a quarter of that)
@@ -86,3 +90,131 @@ def write_tiny_images(path, # folder to create: one subfolder per class, as fast
                 a = np.clip(255 * ((k + 1) / (len(classes) + 1) + 0.1 * rng.standard_normal((size, size, 3))), 0, 255)
                 Image.fromarray(a.astype(np.uint8)).save(path/split/c/f'{i}.png')
     return path
+
+# %% ../nbs/90_test_utils.ipynb #e0623bf9
+SKIP_FILE_ENV = 'DM_REPRO_SKIP_FILE'   # the environment variable naming the file where skip reasons are appended
+
+def skip_unless(cond, # what the checks that follow need, e.g. `FASHION_MNIST_DIR.exists()`
+                reason:str, # why they are skipped when `cond` is false; starts with what is missing
+               )->bool:
+    "`bool(cond)`; if false, record `reason` as a visible skip (pytest) or a `SKIPPED:` line on stderr (nbdev_test)"
+    if cond: return True
+    reason = ' '.join(str(reason).split())
+    fn = os.environ.get(SKIP_FILE_ENV)
+    print(f"SKIPPED: {reason}")
+    if fn:
+        with open(fn, 'a') as f: f.write(reason + '\n')
+    elif sys.__stderr__ is not None: sys.__stderr__.write(f"SKIPPED: {reason}\n"); sys.__stderr__.flush()
+    return False
+
+# %% ../nbs/90_test_utils.ipynb #2c43ca35
+def have_fashion_mnist()->bool:
+    "Whether Debian's Fashion-MNIST is installed; if not, a recorded skip (`skip_unless`) with the install command"
+    return skip_unless(FASHION_MNIST_DIR.exists(),
+                       f"Fashion-MNIST absent ({FASHION_MNIST_DIR}): apt-get install dataset-fashion-mnist")
+
+# %% ../nbs/90_test_utils.ipynb #b47b2ea8
+def _sessions(p:Path)->list: return json.loads(Path(p).read_text())['sessions']
+
+def regen_differences(ref_root, # the committed results folder
+                      new_root, # the folder the runs were regenerated into
+                     )->list: # sorted, one string per kind of difference
+    "What differs between the committed runs and their re-runs that can change numbers: environment and code"
+    from dm_repro.runs import env_changes
+    ref_root, new_root, out = Path(ref_root), Path(new_root), set()
+    for fn in sorted(new_root.rglob('env.json')):
+        old_fn = ref_root/fn.relative_to(new_root)
+        if not old_fn.exists(): out.add(f"{fn.parent.name}: not among the committed runs"); continue
+        new = _sessions(fn)[0]
+        for old in _sessions(old_fn):
+            out.update(env_changes(old, new))
+            if old.get('git_commit') != new.get('git_commit'):
+                out.add(f"commit: {str(old.get('git_commit'))[:10]} then, {str(new.get('git_commit'))[:10]} now")
+            if old.get('git_dirty') or new.get('git_dirty'): out.add('uncommitted changes then or now')
+    return sorted(out)
+
+# %% ../nbs/90_test_utils.ipynb #6db9f38e
+def _cells(t:pd.DataFrame, key:list)->pd.DataFrame:
+    t = t.copy(); t[key] = t[key].fillna('').astype(str)
+    if t.duplicated(key).any(): raise ValueError(f"the table has several lines per {key}: give a key naming one cell")
+    return t.set_index(key)
+
+def compare_tables(new:pd.DataFrame, # the regenerated table: `key` columns, `<metric>_mean`, `<metric>_std`, `n_seeds`
+                   ref:pd.DataFrame, # the committed table
+                   key:list, # columns that name a cell, e.g. ['row', 'method']
+                   differences:list, # `regen_differences`: empty means the tables must be equal
+                   floor:float=0., # added to every tolerance: one test example, in the table's unit
+                   alpha:float=0.01, # family-wise chance that a faithful re-run fails the spread rule
+                  )->str: # the rule applied and the largest deviation, for the page to print
+    "Check a regenerated table against the committed one: exactly if nothing differs, else within the seed spread"
+    a, b = _cells(new, key), _cells(ref, key)
+    if set(a.index) != set(b.index):
+        raise AssertionError(f"cells differ: new only {sorted(set(a.index) - set(b.index))}, "
+                             f"committed only {sorted(set(b.index) - set(a.index))}")
+    a = a.loc[b.index]
+    if not differences:
+        if a.reset_index().to_csv(index=False) != b.reset_index().to_csv(index=False):
+            raise AssertionError("the re-run differs from the committed table although code and environment are "
+                                 f"the same: {_first_diff(a, b)}")
+        return "exact rule (same commit and environment): the tables are equal"
+    return _spread_rule(a, b, differences, floor, alpha)
+
+# %% ../nbs/90_test_utils.ipynb #c5cbd1aa
+def _first_diff(a:pd.DataFrame, b:pd.DataFrame)->str:
+    for c in b.columns:
+        for k in b.index:
+            x, y = a.at[k, c], b.at[k, c]
+            if not (x == y or (pd.isna(x) and pd.isna(y))): return f"{k} {c}: {x!r} now, {y!r} committed"
+    return "the same values, written differently"
+
+def _spread_rule(a, b, differences, floor, alpha)->str:
+    from scipy.stats import t as student_t
+    ms = [c[:-5] for c in b.columns if c.endswith('_mean') and f'{c[:-5]}_std' in b.columns]
+    n = b['n_seeds'].astype(float)
+    if (n < 2).any() or (a['n_seeds'].astype(float) != n).any():
+        raise AssertionError("the spread rule needs the same number of seeds (2 or more) in every cell of both tables")
+    dev = pd.concat({m: (a[f'{m}_mean'] - b[f'{m}_mean']).abs() for m in ms}, axis=1)
+    se = pd.concat({m: np.sqrt((a[f'{m}_std'] ** 2 + b[f'{m}_std'] ** 2) / n) for m in ms}, axis=1)
+    both_nan = pd.concat({m: a[f'{m}_mean'].isna() & b[f'{m}_mean'].isna() for m in ms}, axis=1)
+    q = student_t.ppf(1 - alpha / 2 / both_nan.size, 2 * (n.max() - 1))
+    ok = both_nan | (dev <= q * se + floor)
+    bad = [f"{k} {m}: {a.at[k, m + '_mean']:.2f} now, {b.at[k, m + '_mean']:.2f} committed "
+           f"(allowed ±{q * se.at[k, m] + floor:.2f})" for k in ok.index for m in ms if not ok.at[k, m]]
+    if bad: raise AssertionError(f"outside the seed spread ({len(bad)} of {ok.size}): " + '; '.join(bad[:5]))
+    r = (dev / (q * se + floor)).where(~both_nan).max().max()
+    return (f"seed-spread rule ({'; '.join(differences)}): every one of {ok.size} numbers within t={q:.1f} "
+            f"standard errors + {floor:.2g}; the largest deviation uses {r:.0%} of its band")
+
+# %% ../nbs/90_test_utils.ipynb #29d2c3ae
+TABLE_KEY = ['dataset', 'model', 'setting', 'method', 'hyper']   # the columns naming a cell of the runner's table.csv
+
+def check_regenerated(new_root, # the fresh folder the slow cell re-ran the sweep into
+                      ref_root, # the committed results folder
+                      tables:dict, # file name -> key columns, e.g. {'table6.csv': ['row', 'method']}
+                      floor:float=0., # added to every tolerance of the spread rule: one test example, in points
+                     )->list: # one line per table: the rule applied and how close the numbers are
+    "Compare regenerated tables with the committed ones (`compare_tables`); delete `new_root` if all agree"
+    new_root, ref_root = Path(new_root), Path(ref_root)
+    diffs, out = regen_differences(ref_root, new_root), []
+    for fn, key in tables.items():
+        try: out.append(f"{fn}: " + compare_tables(pd.read_csv(new_root/fn), pd.read_csv(ref_root/fn), key, diffs,
+                                                   floor))
+        except AssertionError as e:
+            raise AssertionError(f"{fn}: {e}. The re-run stays in {new_root}; if the change is intended, adopt it: "
+                                 f"rm -r {ref_root} && cp -r {new_root} {ref_root}") from None
+    shutil.rmtree(new_root, ignore_errors=True)
+    return out
+
+# %% ../nbs/90_test_utils.ipynb #ce18d7d9
+REGEN_DIR_ENV = 'DM_REPRO_REGEN_DIR'   # optional: a folder under which re-runs are kept, so a killed re-run resumes
+
+def regen_dir(ref_root, # the committed results folder the re-run will be compared with
+             )->Path:
+    "Where a slow cell re-runs the sweep behind `ref_root`: `$DM_REPRO_REGEN_DIR/<name>` if set, else a new temp folder"
+    ref_root, base = Path(ref_root).resolve(), os.environ.get(REGEN_DIR_ENV)
+    out = Path(base).resolve()/ref_root.name if base else Path(tempfile.mkdtemp(prefix=f'dm_repro_{ref_root.name}_'))
+    if out == ref_root or ref_root in out.parents or out in ref_root.parents:
+        raise ValueError(f"{REGEN_DIR_ENV}={base} puts the re-run in or around the committed {ref_root}: "
+                         "choose a folder outside it")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
