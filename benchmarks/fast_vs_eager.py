@@ -16,10 +16,10 @@ from dm_repro.config import RunConfig
 BASE = dict(dataset='fashion_pairs', model='resnet', model_kw=dict(depth=8, in_ch=1, widths=[16, 32, 64], head_init='default'), bs=128,
             lr=0.1, mom=0.9, wd=5e-4, sched='step', milestones=[0.5, 0.75], epochs=48, eval_every=3, noise='symmetric', rate=0.4)
 
-def main(out:Path, reuse:Path=None, seeds=(0, 1, 2), dm_beta=12., methods=('CCE', 'DM')):
+def main(out:Path, reuse:Path=None, seeds=(0, 1, 2), dm_beta=12., methods=('CCE', 'DM'), variants=('eager', 'fast'), train=True):
     rows = []
     METHODS = {k: v for k, v in {'CCE': dict(loss='cce'), 'DM': dict(loss='dm', lam=0.5, beta=dm_beta)}.items() if k in methods}
-    for variant, cl in (('NCHW (eager)', False), ('channels-last (fast)', True)):   # eager first: the fast runs may come from a sweep
+    for variant, cl in [v for v in (('NCHW (eager)', False), ('channels-last (fast)', True)) if ('fast' if v[1] else 'eager') in variants]:
         for seed in seeds:
             for m, kw in METHODS.items():
                 cfg = RunConfig.from_dict(BASE | kw | dict(seed=seed))
@@ -27,6 +27,7 @@ def main(out:Path, reuse:Path=None, seeds=(0, 1, 2), dm_beta=12., methods=('CCE'
                 if cl and reuse is not None and not is_done(rd):
                     src = next((p.parent for p in reuse.glob(f'**/{cfg.run_id}/done')), None)
                     if src is not None: shutil.copytree(src, rd, dirs_exist_ok=True, ignore=shutil.ignore_patterns('.lock'))
+                if not train and not is_done(rd): print(f'{variant} {cfg.run_id}: not finished, left out'); continue
                 s = run(cfg, run_dir=rd, threads=1, verbose=False, channels_last=cl)
                 rows.append(dict(method=m if m == 'CCE' else f'DM λ=0.5, β={dm_beta:g}', seed=seed, variant=variant, best=100 * s['best_test_acc'],
                                  final=100 * s['final_test_acc'], run_id=cfg.run_id))
@@ -41,5 +42,6 @@ def main(out:Path, reuse:Path=None, seeds=(0, 1, 2), dm_beta=12., methods=('CCE'
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='benchmarks/fast_vs_eager'); ap.add_argument('--reuse', default=None)
     ap.add_argument('--dm_beta', type=float, default=12.); ap.add_argument('--methods', nargs='+', default=['CCE', 'DM'])
+    ap.add_argument('--variants', nargs='+', default=['eager', 'fast']); ap.add_argument('--no_train', action='store_true')
     a = ap.parse_args(); out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    main(out, Path(a.reuse) if a.reuse else None, dm_beta=a.dm_beta, methods=a.methods)
+    main(out, Path(a.reuse) if a.reuse else None, dm_beta=a.dm_beta, methods=a.methods, variants=a.variants, train=not a.no_train)
