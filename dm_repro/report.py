@@ -14,7 +14,8 @@ from .runs import read_summary, read_json, check_run, atomic_write
 
 # %% auto #0
 __all__ = ['LOSS_LABELS', 'NOISE_LABELS', 'TABLE_METRICS', 'SELECT_TABLE_METRICS', 'method_label', 'setting_label', 'scan_runs',
-           'load_runs', 'md_table', 'table_markdown', 'aggregate', 'plot_curves', 'run_frame', 'paired']
+           'load_runs', 'md_table', 'table_markdown', 'aggregate', 'plot_curves', 'run_frame', 'paired',
+           'regime_checks']
 
 # %% ../nbs/06e_report.ipynb #ab0153ec
 LOSS_LABELS = {'cce': 'CCE', 'gce': 'GCE', 'mae': 'MAE', 'mse': 'MSE', 'cce_dn': 'CCE-DN', 'gce_dn': 'GCE-DN', 'mae_dn': 'MAE-DN',
@@ -253,3 +254,18 @@ def paired(df:pd.DataFrame, # `run_frame` rows
                f'{b} > {a}' if pos == 0 and (diff < 0).all() and n >= min_seeds else 'not settled')
     return dict(a=a, b=b, setting=setting, metric=metric, n=n, diffs=[round(v, 2) for v in diff], mean=diff.mean() if n else float('nan'),
                 std=diff.std() if n > 1 else float('nan'), holds=pos, verdict=verdict)
+
+# %% ../nbs/06e_report.ipynb #d9904d90
+def regime_checks(df:pd.DataFrame, # `run_frame` rows of a Table 1 sweep
+                  min_seeds:int=3, # fewest seeds per check for the regime to count as reached
+                 )->tuple: # (a table: check, per-seed values, passes), reached (bool)
+    "Table 1's regime, seed by seed: CCE memorises at symmetric 0.4, MAE underfits clean data, CCE-DN ≈ CCE"
+    s = lambda st, m: df[(df.setting == st) & (df.method == m)].set_index('seed')
+    c4, c0, m0, d0 = s('sym 0.4', 'CCE'), s('clean', 'CCE'), s('clean', 'MAE'), s('clean', 'CCE-DN')
+    col = lambda d, k: d[k] if k in d else pd.Series(dtype=float)
+    checks = [('CCE, sym 0.4: flipped labels learnt (%) ≥ 30', col(c4, 'final_flipped_memorised'), lambda v: v >= 30),
+              ('CCE, sym 0.4: best − final (points) ≥ 5', col(c4, 'best_test_acc') - col(c4, 'final_test_acc'), lambda v: v >= 5),
+              ('clean: CCE − MAE (points) ≥ 20', (col(c0, 'final_test_acc') - col(m0, 'final_test_acc')).dropna(), lambda v: v >= 20),
+              ('clean: |CCE-DN − CCE| (points) ≤ 5', (col(d0, 'final_test_acc') - col(c0, 'final_test_acc')).abs().dropna(), lambda v: v <= 5)]
+    t = pd.DataFrame([dict(check=n, per_seed=', '.join(f'{x:.1f}' for x in v), passes=f'{int(ok(v).sum())}/{len(v)}') for n, v, ok in checks])
+    return t.set_index('check'), all(len(v) >= min_seeds and bool(ok(v).all()) for _, v, ok in checks)
