@@ -20,7 +20,10 @@ Quarto step and then stands in for Quarto with nbconvert:
    load; an error output or a `Traceback` in a rendered cell; a broken internal link (missing page,
    missing `#anchor`, missing local file, or a GitHub source link to a file not in the repo); an image
    that does not load (`naturalWidth == 0` in the browser; without the browser: data URIs must decode
-   and local files exist); a TeX error shown by MathJax; an empty page; a page without a
+   and local files exist); a TeX error shown by MathJax; a code cell shown on the page whose last statement is an
+   expression (not a call such as `test_eq` or `print` that returns None) or that draws a plot, but which has no
+   output in the committed notebook (execute it and commit the outputs); an output that shows a machine path
+   (`/work/`, `/root/`, `/tmp/`, a home folder, a `site-packages` path); an empty page; a page without a
    one-sentence purpose (`> description`) or with a malformed title; an exported name in the page's
    module `__all__` with no `show_doc` entry; a sidebar entry that does not exist or a notebook
    missing from the sidebar; `nbs/nbdev.yml` out of date with `settings.ini`.
@@ -226,6 +229,80 @@ def default_exp(nb):
             m = re.search(r'^\s*#\|\s*default_exp\s+(\S+)', cell_src(c), re.MULTILINE)
             if m: return m.group(1)
 
+# Calls that return None by convention: a cell ending in one of them needs no output
+NONE_CALLS = {'test_eq', 'test_ne', 'test_close', 'test_fail', 'test_is', 'test_warns', 'test_stdout', 'test_eq_type',
+              'test_shuffled', 'test_fig_exists', 'print', 'display', 'assert_allclose', 'set_num_threads', 'set_seed',
+              'manual_seed', 'seed', 'show_doc', 'append', 'extend', 'update', 'setdefault', 'sort', 'mkdir', 'unlink',
+              'rmtree', 'remove', 'close', 'savefig', 'filterwarnings', 'simplefilter', 'seterr', 'chdir', 'fit',
+              'fit_one_cycle', 'fit_flat_cos', 'fine_tune', 'add_cb', 'add_cbs', 'remove_cb', 'remove_cbs', 'run',
+              'write', 'write_text', 'write_bytes', 'dump', 'save', 'to_csv', 'to_json', 'nbdev_export', 'exec',
+              'register_buffer', 'zero_', 'backward', 'step', 'zero_grad', 'shutdown', 'join', 'sleep', 'tight_layout'}
+_re_plot = re.compile(r'\bplt\.(?!close\b|rcParams\b|ioff\b|ion\b|style\b)|\.plot\(|\bimshow\(|\bshow_batch\(|'
+                      r'\bshow_results\(|\bplot_\w+\(|\.bar\(|\.scatter\(|\.hist\(')
+_re_machine_path = re.compile(r'(?<![\w.])(/work/|/root/|/tmp/|/home/\w+/|/private/var/|/var/folders/)'
+                              r'|[\w./-]*(site|dist)-packages/')
+_re_directive = re.compile(r'^\s*#\|\s*([\w-]+)(?:\s*:\s*(.*?))?\s*$')
+
+def _cell_opts(src:str) -> dict:
+    "nbdev/Quarto directives of a code cell ({name: value or True})"
+    return {m.group(1): (m.group(2) if m.group(2) is not None else True)
+            for l in src.splitlines() if (m := _re_directive.match(l))}
+
+def _call_name(node) -> str:
+    f = node.func
+    return f.attr if isinstance(f, ast.Attribute) else getattr(f, 'id', '')
+
+def output_expected(src:str):
+    "Why a code cell shown on the page must have an output ('expression', 'plot') or None"
+    opts = _cell_opts(src)
+    if opts.keys() & {'hide', 'export', 'exporti', 'exports', 'export_', 'eval'}: return None
+    if str(opts.get('include', '')).lower() == 'false' or str(opts.get('output', '')).lower() == 'false': return None
+    code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!', '#|')))
+    try: tree = ast.parse(code)
+    except SyntaxError: return None
+    if not tree.body: return None
+    if 'show_doc' in code: return None
+    none_call = lambda n: n in NONE_CALLS or n.startswith(('test_', 'assert', 'check_'))  # validators return None
+    last = tree.body[-1]
+    if isinstance(last, ast.Expr) and not isinstance(last.value, ast.Constant) and not code.rstrip().endswith(';'):
+        if not (isinstance(last.value, ast.Call) and none_call(_call_name(last.value))): return 'expression'
+    # a plot drawn at the top level (not inside a def, a class or a test_fail(lambda: ...)) shows up as an output
+    is_test = lambda n: (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                         and _call_name(n.value).startswith('test_'))
+    top = [n for n in tree.body
+           if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not is_test(n)]
+    drawn = '\n'.join(ast.unparse(n) for n in top)
+    if _re_plot.search(drawn) and 'plt.close(' not in drawn: return 'plot'
+    return None
+
+def _output_text(o) -> str:
+    if o.get('output_type') == 'stream': t = o.get('text', '')
+    elif o.get('output_type') == 'error': t = o.get('traceback', [])
+    else: t = [v for k, v in o.get('data', {}).items() if k.startswith('text/') or k.endswith(('json', 'javascript'))]
+    flat = lambda x: ''.join(flat(y) for y in x) if isinstance(x, list) else str(x)
+    return flat(t)
+
+def check_outputs(src_nb) -> list:
+    """Problems in the committed notebook's outputs: a shown cell that ends in an expression or draws a plot
+    but has no output (execute the notebook and commit it), and outputs that carry a machine path"""
+    probs = []
+    for i, c in enumerate(src_nb['cells']):
+        if c['cell_type'] != 'code': continue
+        src, outs = cell_src(c), c.get('outputs', [])
+        why = output_expected(src)
+        if why and not outs:
+            first = next((l.strip() for l in src.splitlines() if l.strip() and not l.lstrip().startswith('#|')), '')
+            what = 'an expression' if why == 'expression' else 'a plot'
+            probs.append(f'source cell {i} ({first[:50]!r}) ends in {what} '
+                         'but has no output: execute the notebook and commit its outputs')
+        for o in outs:
+            m = _re_machine_path.search(_output_text(o))
+            if m:
+                probs.append(f'source cell {i}: output shows a machine path ({m.group(0)!r}...): print paths '
+                             'relative to the repository or data folder, or silence the warning that prints it')
+                break
+    return probs
+
 def check_processed(src_nb, pnb, fm, lib_path:Path):
     "Problems and warnings visible in the processed notebook itself"
     probs, warns = [], []
@@ -246,6 +323,7 @@ def check_processed(src_nb, pnb, fm, lib_path:Path):
             else:
                 txt = ''.join(o.get('data', {}).get('text/plain', ''))
                 if 'Traceback (most recent call last)' in txt: probs.append(f'{where(c)}: Traceback in output')
+    probs += check_outputs(src_nb)
     title, desc = fm.get('title'), fm.get('description')
     if not title: probs.append('no title: the first markdown cell must be `# Title` then `> description`')
     elif str(title).lstrip().startswith('#'): probs.append(f'malformed title {str(title)[:60]!r} (doubled `#`)')
