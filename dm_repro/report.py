@@ -255,7 +255,7 @@ def paired(df:pd.DataFrame, # `run_frame` rows
     return dict(a=a, b=b, setting=setting, metric=metric, n=n, diffs=[round(v, 2) for v in diff], mean=diff.mean() if n else float('nan'),
                 std=diff.std() if n > 1 else float('nan'), holds=pos, verdict=verdict)
 
-# %% ../nbs/06e_report.ipynb #d9904d90
+# %% ../nbs/06e_report.ipynb #5508871e
 def regime_checks(df:pd.DataFrame, # `run_frame` rows of a Table 1 sweep
                   min_seeds:int=3, # fewest seeds per check for the regime to count as reached
                  )->tuple: # (a table: check, per-seed values, passes), reached (bool)
