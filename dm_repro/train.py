@@ -167,7 +167,7 @@ def get_learner(cfg:RunConfig|dict, # the run's config
     return learn
 
 # %% ../nbs/06b_train.ipynb #f380846d
-EVAL_ITEMS = 2**22 # input values per evaluation batch (4 MiB of float32 per 1024 items of 1x64x64)
+EVAL_ITEMS = 2**22 # input values per evaluation batch at most (16 MiB of float32: 1024 items of 1x64x64)
 
 def eval_loader(dl, # a fastai DataLoader of (x, y) batches, not shuffled
                ):
