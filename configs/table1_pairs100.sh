@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # The measured layer of nbs/17_table1_pairs100 (Table 1 in the paper's regime, reduced scale): one resumable command, run from
 # the repository root at one commit (the table records it):   bash configs/table1_pairs100.sh
-# Two lanes, one torch thread each (results depend on the thread count: keep --threads 1). Both lanes walk the same ordered
-# list of sweeps; every run takes a lock, so a lane skips a run the other lane is training and takes the next one. Order:
-#   1. table1_pairs100_dm   DM lambda 0.5 / 1 on clean, sym 0.4, superclass_pair 0.4: selection (seed 0), then seeds 0-2
-#   2. table1_pairs100_base CCE, MAE, CCE-DN, GCE on the same settings, seeds 0-2          (1 + 2: the cells measured first)
-#   3. table1_pairs100_dm_more, table1_pairs100_base_more: lambda 0 and the new rows, then the new settings
+# Two lanes, one torch thread each (results depend on the thread count: keep --threads 1). Lane 0 walks DM first, lane 1
+# the baselines first, so both halves of every paired comparison advance together; every run takes a lock, so a lane skips
+# a run the other lane is training and takes the next one:
+#   table1_pairs100_dm        DM lambda 0.5 / 1 on clean, sym 0.4, superclass_pair 0.4: selection (seed 0), then seeds 0-2
+#   table1_pairs100_base      CCE, MAE, CCE-DN, GCE on the same settings, seeds 0-2       (dm + base: the cells measured first)
+#   table1_pairs100_dm_more, table1_pairs100_base_more: lambda 0 and the new rows, then the new settings
 # A final phase starts once its selection is complete; until then the lane moves on, and the next pass picks it up.
 # Re-running after an interruption skips finished runs (each run also resumes from its last checkpoint).
 set -euo pipefail
 OUT=${OUT:-results/table1_pairs100}
 LOG=${LOG:-/tmp}
 PASSES=${PASSES:-3}
-SWEEPS=${SWEEPS:-"dm base dm_more base_more"}
+LANE0=${LANE0:-"dm base dm_more base_more"}
+LANE1=${LANE1:-"base dm dm_more base_more"}
 lane() {
   for pass in $(seq "$PASSES"); do
-    for s in $SWEEPS; do dm_repro_sweep "configs/table1_pairs100_$s.json" --out "$OUT/$s" --threads 1 || true; done
+    for s in $1; do dm_repro_sweep "configs/table1_pairs100_$s.json" --out "$OUT/$s" --threads 1 || true; done
   done
 }
-lane > "$LOG/pairs100_lane0.log" 2>&1 & p0=$!
-sleep 5; lane > "$LOG/pairs100_lane1.log" 2>&1 & p1=$!
+lane "$LANE0" > "$LOG/pairs100_lane0.log" 2>&1 & p0=$!
+sleep 5; lane "$LANE1" > "$LOG/pairs100_lane1.log" 2>&1 & p1=$!
 wait $p0; wait $p1
 dm_repro_table "$OUT" --no_plots > /dev/null
 echo "done: $OUT/table.md (python tools/table1_pairs100.py writes the 3-seed tables, paired differences and selection tables)"
