@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')
 import pandas as pd
-from dm_repro.benchmark import calibrate, interleaved, summarise, clock_for, machine_info, _md_table, CallbackLoss
+from benchmarks.timing import calibrate, interleaved, summarise, clock_for, machine_info
+from benchmarks.report import _md_table
+from benchmarks.variants import CallbackLoss
 from dm_repro.losses import DMLoss
 from dm_repro.callback import DMCallback
 

@@ -4,8 +4,6 @@
 
 # %% ../nbs/30_label_errors.ipynb #a29468ae
 from __future__ import annotations
-import json, time, platform, hashlib, difflib, subprocess, importlib.metadata
-from pathlib import Path
 import numpy as np
 import torch
 from fastai.callback.core import Callback
@@ -13,21 +11,18 @@ from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from fastcore.basics import patch
-from fastcore.script import call_parse
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from .callback import DMCallback, WeightRecorder
 from .losses import EDFLoss, get_loss
 from .data import ArrayDL, IndexedTfmdDL
 from .models import get_model
-from .experiment import RunConfig, get_learner, IterSchedule, make_opt_func, n_iters, predict
+from .experiment import RunConfig, IterSchedule, make_opt_func, n_iters
 
 # %% auto #0
-__all__ = ['METHODS', 'CODE_MODULES', 'RUNS', 'RETRAIN', 'EARLY', 'CONFIG_KEYS', 'COLUMNS', 'DynamicsRecorder', 'with_batch_idxs',
-           'rank_label_errors', 'flag_issues', 'detection_metrics', 'cleanlab_scores', 'fit_subset', 'predict_proba',
-           'EpochProbs', 'cv_pred_probs', 'noisy_peak', 'first_drop_epoch', 'aum_threshold', 'select_beta',
-           'find_label_errors', 'plot_label_errors', 'code_hash', 'check_config', 'load_config', 'detection_table',
-           'main']
+__all__ = ['METHODS', 'DynamicsRecorder', 'with_batch_idxs', 'rank_label_errors', 'flag_issues', 'detection_metrics',
+           'import_cleanlab', 'cleanlab_scores', 'fit_subset', 'predict_proba', 'EpochProbs', 'cv_pred_probs',
+           'noisy_peak', 'first_drop_epoch', 'aum_threshold', 'select_beta', 'find_label_errors', 'plot_label_errors']
 
 # %% ../nbs/30_label_errors.ipynb #6709adfa
 def _weight_source(learn):
@@ -208,7 +203,7 @@ def detection_metrics(scores, # suspicion score per example (higher is more susp
                 flagged_precision=float(f[fl].mean()) if fl.any() else float('nan'), flagged_recall=float(fl[f].mean()))
 
 # %% ../nbs/30_label_errors.ipynb #906ba6e7
-def _cleanlab():
+def import_cleanlab():
     try:
         from cleanlab.filter import find_label_issues
         from cleanlab.rank import get_label_quality_scores
@@ -217,11 +212,12 @@ def _cleanlab():
                           "install cleanlab)") from e
     return find_label_issues, get_label_quality_scores
 
+# %% ../nbs/30_label_errors.ipynb #0b0d3a94
 def cleanlab_scores(labels, # given (possibly noisy) labels (N,)
                     pred_probs, # out-of-sample predicted probabilities (N, C), e.g. from `cv_pred_probs`
                    )->tuple:
     "cleanlab's suspicion score (1 - self-confidence label quality) and its `find_label_issues` flags"
-    find_label_issues, get_label_quality_scores = _cleanlab()
+    find_label_issues, get_label_quality_scores = import_cleanlab()
     y, pp = np.asarray(labels), np.asarray(pred_probs, dtype=np.float64)
     q = get_label_quality_scores(y, pp, method='self_confidence')
     issues = find_label_issues(y, pp)
@@ -417,267 +413,3 @@ def plot_label_errors(df, # the result of `find_label_errors`
         ax.axvline(s[df.is_issue.to_numpy()].min(), color='k', ls='--', label=f'flagged ({int(df.is_issue.sum())})')
     ax.set_xlabel('score (higher is more suspect)'); ax.set_ylabel('examples'); ax.legend()
     return ax
-
-# %% ../nbs/30_label_errors.ipynb #8879b30a
-CODE_MODULES = ('label_errors', 'losses', 'zoo', 'weighting', 'callback', 'config', 'train', 'data', 'data_embedded', 'data_tfms',
-                'noise', 'models')
-
-def code_hash(modules=CODE_MODULES)->str:
-    "12 hex digits of sha1 over the syntax trees of the package `modules` (comments and line breaks aside): the cache keys' code part"
-    import importlib, ast
-    h = hashlib.sha1()
-    for m in modules:
-        h.update(ast.dump(ast.parse(Path(importlib.import_module(f'dm_repro.{m}').__file__).read_text())).encode())
-    return h.hexdigest()[:12]
-
-def _cached(fn, make):
-    "The JSON in `fn` if it reads, else `make()` written there atomically (`fn` None: no cache)"
-    if fn is not None and fn.exists():
-        try: return json.loads(fn.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError): pass  # a corrupt part is recomputed
-    res = make()
-    if fn is not None:
-        fn.parent.mkdir(parents=True, exist_ok=True); tmp = fn.with_name(fn.name + '.tmp')
-        tmp.write_text(json.dumps(res)); tmp.replace(fn)
-    return res
-
-# %% ../nbs/30_label_errors.ipynb #ed848ce4
-RUNS, RETRAIN = ('cce', 'dm'), ('aum', 'cleanlab', 'cleanlab_dm')
-EARLY = ('small_loss', 'aum') # signals whose window ends at the first lr drop (the others use every epoch)
-CONFIG_KEYS = ('name', 'description', 'base', 'dm', 'beta_grid', 'settings', 'not_run', 'methods', 'k_folds', 'aum_pct', 'seeds')
-
-def _setting_name(s)->str:
-    "A file-name-safe name of setting `s`: dataset, noise, rate, then its other keys (a short hash for a list or dict value)"
-    val = lambda v: (hashlib.sha1(json.dumps(v, sort_keys=True).encode()).hexdigest()[:6]
-                     if isinstance(v, (list, dict)) else v)
-    return f"{s['dataset']}_{s['noise']}_{s['rate']}" + ''.join(f"_{k}{val(v)}" for k, v in sorted(s.items())
-                                                                if k not in ('dataset', 'noise', 'rate'))
-
-def _setting_cfg(base, dm, s, loss):
-    d = {**base, **s, 'loss': loss}  # a setting may carry other RunConfig fields, e.g. n_train or its own model
-    if loss == 'dm': d.update(lam=dm['lam'], beta=dm['beta'])
-    return RunConfig.from_dict(d)
-
-# %% ../nbs/30_label_errors.ipynb #2cfbd509
-def _check_methods(m, where, k_folds):
-    if not isinstance(m, dict):
-        raise ValueError(f"'methods' in {where} must map a run to its signals, e.g. "
-                         f"{{\"cce\": [\"aum\"], \"dm\": [\"w_mean\"], "
-                         f"\"retrain\": [\"cleanlab\"]}}; got a {type(m).__name__}")
-    for run, names in m.items():
-        ok = {'cce': [k for k in METHODS if not k.startswith('w_')], 'dm': list(METHODS),
-              'retrain': list(RETRAIN)}.get(run)
-        if ok is None: raise ValueError(f"unknown run {run!r} in 'methods' of {where}; choose from "
-                                        f"{list(RUNS) + ['retrain']}")
-        if not isinstance(names, list): raise ValueError(f"methods[{run!r}] in {where} must be a list, got {names!r}")
-        bad = [x for x in names if x not in ok]
-        if bad: raise ValueError(f"unknown method {bad[0]!r} for run {run!r} in {where}; choose from {ok}")
-    if any(x.startswith('cleanlab') for x in m.get('retrain', [])) and not (isinstance(k_folds, int) and k_folds >= 2):
-        raise ValueError(f"cleanlab needs k_folds >= 2 in {where}, got {k_folds!r}: set it, or drop cleanlab from "
-                         f"methods['retrain']")
-
-# %% ../nbs/30_label_errors.ipynb #09ef3997
-def check_config(cfg:dict, # the benchmark's config, as read from JSON
-                 where:str='the config', # its file, for the messages
-                )->dict:
-    "`cfg` after checking every key, method name and setting (so that a typo fails before any training); one-line errors"
-    if not isinstance(cfg, dict): raise ValueError(f"{where} must hold a JSON object, got {type(cfg).__name__}")
-    for k in cfg:
-        if k not in CONFIG_KEYS:
-            near = difflib.get_close_matches(k, CONFIG_KEYS, 1)
-            raise ValueError(f"unknown key {k!r} in {where}" +
-                             (f": did you mean {near[0]!r}?" if near else f"; the keys are {list(CONFIG_KEYS)}"))
-    for k in ('base', 'settings', 'methods'):
-        if k not in cfg: raise ValueError(f"{where} has no {k!r} key; see configs/label_errors.json for the layout")
-    _check_methods(cfg['methods'], where, cfg.get('k_folds', 0))
-    if 'dm' in cfg['methods'] or 'cleanlab_dm' in cfg['methods'].get('retrain', []):
-        dm = cfg.get('dm')
-        if not isinstance(dm, dict) or 'lam' not in dm or ('beta' not in dm and not cfg.get('beta_grid')):
-            raise ValueError(f"the DM runs need \"dm\": {{\"lam\": ...}} and a \"beta_grid\" (or a fixed \"beta\" in "
-                             f"\"dm\") in {where}")
-    seeds = cfg.get('seeds', [0])
-    if not isinstance(seeds, list) or not all(isinstance(s, int) and s >= 0 for s in seeds) or not seeds:
-        raise ValueError(f"'seeds' in {where} must be a non-empty list of integers >= 0, got {seeds!r}")
-    if not isinstance(cfg['settings'], list): raise ValueError(f"'settings' in {where} must be a list, got "
-                                                               f"{type(cfg['settings']).__name__}")
-    for s in cfg['settings'] + cfg.get('not_run', {}).get('settings', []):
-        try: _setting_cfg(cfg['base'], {'lam': 1, 'beta': 1}, s, 'cce')
-        except (ValueError, TypeError, KeyError) as e: raise ValueError(f"setting {s} in {where}: {e}") from None
-    return cfg
-
-# %% ../nbs/30_label_errors.ipynb #9317fbdb
-def load_config(path)->dict:
-    "The benchmark config in the JSON file `path`, checked by `check_config`; one-line errors for a missing or unreadable file"
-    p = Path(path)
-    if not p.is_file(): raise ValueError(f"config file {str(path)!r} not found: pass --config with a JSON file such "
-                                         f"as configs/label_errors.json")
-    try: cfg = json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}): "
-                         "fix the file") from None
-    return check_config(cfg, str(path))
-
-# %% ../nbs/30_label_errors.ipynb #89c522c4
-def _train_data(learn):
-    te = learn.dls.train_eval
-    return dict(x=te.x.cpu(), y=te.y.cpu(), clean_y=te.clean_y.cpu(), flipped=(te.y != te.clean_y).cpu(),
-                info=learn.dls.info,
-                n_classes=learn.dls.n_classes)
-
-def _recorded_run(cfg, device):
-    "Train `cfg` with a `DynamicsRecorder`; (learner, recorder, seconds, test accuracy)"
-    rec = DynamicsRecorder()
-    learn = get_learner(cfg, device=device, cbs=[rec])
-    t = time.perf_counter()
-    with learn.no_logging(), learn.no_bar(): learn.fit(learn.n_epoch_total)
-    sec = time.perf_counter() - t
-    return learn, rec, sec, (predict(learn.model, learn.dls.test) == learn.dls.test.y.cpu()).float().mean().item()
-
-def _row(method, run, score, d, flagged, sec, n_tr, **extra):
-    return dict(method=method, run=run, **detection_metrics(score, d['flipped'], flagged), seconds=round(sec, 3),
-                n_trainings=n_tr, **extra)
-
-# %% ../nbs/30_label_errors.ipynb #53ef481e
-def _cleanlab_rows(cfg, d, k, seed, device, name, beta=None):
-    t = time.perf_counter()
-    ppe = cv_pred_probs(cfg, d['x'], d['y'], d['n_classes'], k=k, seed=seed, device=device, every_epoch=True)
-    e, _ = noisy_peak(ppe, d['y'])
-    rows = []
-    for tag, i in ((name, e), ('cleanlab_last', len(ppe) - 1)):
-        if tag == 'cleanlab_last' and name != 'cleanlab': continue
-        score, issues = cleanlab_scores(d['y'].numpy(), ppe[i].numpy())
-        rows.append(dict(tag=tag, score=score, issues=issues.numpy(), stop_epoch=i + 1,
-                         oof_acc_clean=float((ppe[i].argmax(-1) == d['clean_y']).double().mean())))
-    sec = time.perf_counter() - t
-    return [_row(r['tag'], 'dm' if beta is not None else 'cce', r['score'], d, r['issues'], sec, k, beta=beta,
-                 stop_epoch=r['stop_epoch'], oof_acc_clean=r['oof_acc_clean']) for r in rows]
-
-def _retrain_rows(config, s, base, dm, d, seed, device):
-    rows, k, todo = [], config.get('k_folds', 0), config['methods'].get('retrain', [])
-    cce = _setting_cfg(base, dm, s, 'cce')
-    if 'aum' in todo:
-        t = time.perf_counter()
-        sc, fl, _ = aum_threshold(cce, d['x'], d['y'], d['n_classes'], pct=config.get('aum_pct', 99), seed=seed,
-                                  device=device)
-        rows.append(_row('aum', 'cce', sc, d, fl, time.perf_counter() - t, 2))
-    if 'cleanlab' in todo: rows += _cleanlab_rows(cce, d, k, seed, device, 'cleanlab')
-    if 'cleanlab_dm' in todo:
-        rows += _cleanlab_rows(_setting_cfg(base, dm, s, 'dm'), d, k, seed, device, 'cleanlab_dm', dm['beta'])
-    return rows
-
-# %% ../nbs/30_label_errors.ipynb #737bcec7
-def _setting_rows(config, s, seed, beta, device):
-    "Every method's row for one setting and seed"
-    base, dm = {**config['base'], 'seed': seed, 'noise_seed': seed}, {**config.get('dm', {}), 'beta': beta}
-    rows, d = [], None
-    for run in RUNS:
-        if run not in config['methods']: continue
-        cfg = _setting_cfg(base, dm, s, run)
-        learn, rec, sec, acc = _recorded_run(cfg, device)
-        d = d or _train_data(learn)
-        for m in config['methods'][run]:
-            _, sc = rank_label_errors(rec, m, upto=first_drop_epoch(cfg) if m in EARLY else None)
-            rows.append(_row(f'{run}_{m}', run, sc, d, None, sec, 1, test_acc=acc, beta=beta if run == 'dm' else None))
-    if d is None: d = _train_data(get_learner(_setting_cfg(base, dm, s, 'cce')))
-    rows += _retrain_rows(config, s, base, dm, d, seed, device)
-    i = d['info']
-    cols = dict(dataset=s['dataset'], noise=s['noise'], rate=s['rate'], seed=seed,
-                realised_rate=round(i['realised_rate'], 4),
-                n_train=i['n_train'], n_flipped=int(d['flipped'].sum()))
-    return [{**cols, **r} for r in rows]
-
-# %% ../nbs/30_label_errors.ipynb #2ff8c707
-def _beta_for(config, s, device, cache):
-    "DM's beta for setting `s`: fixed in config['dm'], or chosen by `select_beta` on seed 0's noisy hold-out (cached)"
-    if not config.get('beta_grid'): return config.get('dm', {}).get('beta'), None
-    base = {**config['base'], 'seed': 0, 'noise_seed': 0}
-    def make():
-        t = time.perf_counter()
-        d = _train_data(get_learner(_setting_cfg(base, {**config['dm'], 'beta': 0}, s, 'cce')))
-        b, acc = select_beta(_setting_cfg(base, {**config['dm'], 'beta': 0}, s, 'dm'), d['x'], d['y'], d['n_classes'],
-                             grid=config['beta_grid'], k=max(2, config.get('k_folds') or 5), seed=0, device=device)
-        return dict(setting=_setting_name(s), beta=b, noisy_holdout_acc={str(k): v for k, v in acc.items()},
-                    seconds=round(time.perf_counter() - t, 2))
-    sel = _cached(cache('beta', s, 0), make)
-    return sel['beta'], sel
-
-# %% ../nbs/30_label_errors.ipynb #3ae9f178
-def detection_table(config:dict, # see `check_config` and configs/label_errors.json
-                    device='cpu', # device of every run
-                    verbose:bool=False, # print one line per setting and seed
-                    cache_dir=None, # folder keeping each part, keyed on config and code, so that a run resumes
-                    include_not_run:bool=False, # also run config['not_run']['settings']
-                   )->tuple:
-    "(rows, beta selections) of the label-error detection benchmark: every method on every setting and seed"
-    config = check_config(config)
-    key = {k: config.get(k) for k in ('base', 'dm', 'beta_grid', 'methods', 'k_folds', 'aum_pct')}
-    tag = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10] + '_' + code_hash()
-    cache = lambda what, s, seed: Path(cache_dir)/f"{what}_{tag}_s{seed}_{_setting_name(s)}.json" if cache_dir else None
-    settings = config['settings'] + (config.get('not_run', {}).get('settings', []) if include_not_run else [])
-    rows, sels = [], []
-    for s in settings:
-        beta, sel = _beta_for(config, s, device, cache)
-        if sel: sels.append(sel)
-        for seed in config.get('seeds', [0]):
-            new = _cached(cache('rows', s, seed), lambda: _setting_rows(config, s, seed, beta, device))
-            if verbose:
-                print(seed, _setting_name(s), ' '.join(f"{r['method']}={r['auroc']:.3f}" for r in new), flush=True)
-            rows += new
-    return rows, sels
-
-# %% ../nbs/30_label_errors.ipynb #a6bbb6ee
-COLUMNS = ['dataset', 'noise', 'rate', 'seed', 'realised_rate', 'n_train', 'n_flipped', 'method', 'run', 'auroc', 'n_flagged',
-           'flagged_precision', 'flagged_recall', 'seconds', 'n_trainings', 'test_acc', 'beta', 'stop_epoch',
-           'oof_acc_clean']
-
-def _commit()->str|None:
-    "`git describe --always --dirty` of the working directory, or None outside a git checkout"
-    try: return subprocess.run(['git', 'describe', '--always', '--dirty'], capture_output=True, text=True,
-                               check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError): return None
-
-def _version(pkg):
-    try: return importlib.metadata.version(pkg)
-    except importlib.metadata.PackageNotFoundError: return None
-
-# %% ../nbs/30_label_errors.ipynb #dc82e705
-def _write_outputs(o, rows, sels, info):
-    import pandas as pd
-    if rows: pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(o/'table.csv', index=False, float_format='%.4f')
-    if sels: pd.DataFrame([{**{k: v for k, v in s.items() if k != 'noisy_holdout_acc'}, **{f'acc_beta{k}': v for k, v in
-                           s['noisy_holdout_acc'].items()}} for s in sels]).to_csv(o/'beta_selection.csv', index=False,
-                                                                                    float_format='%.4f')
-    (o/'run_info.json').write_text(json.dumps(info, indent=1) + '\n')
-
-@call_parse
-def main(config:str='configs/label_errors.json', # the benchmark's config (JSON)
-         out:str='results/label_errors', # output folder: table.csv, beta_selection.csv, run_info.json, parts/
-         device:str='cpu', # device of every run
-         threads:int=1, # torch CPU threads
-         include_not_run:bool=False, # also run the settings the config lists under not_run
-        ):
-    "Run the label-error detection benchmark; write `table.csv` with its config, seeds, commit and environment beside it"
-    try:
-        cfg = load_config(config)
-        if not isinstance(threads, int) or threads < 1: raise ValueError(f"--threads {threads} must be an integer >= 1")
-        if any(m.startswith('cleanlab') for m in cfg['methods'].get('retrain', [])):
-            _cleanlab()  # fail before any training
-    except (ValueError, ImportError) as e: raise SystemExit(f"dm_repro_label_errors: {e}") from None
-    torch.set_num_threads(threads)
-    o, t = Path(out), time.perf_counter(); o.mkdir(parents=True, exist_ok=True)
-    info = dict(config=cfg, config_file=str(config), seeds=cfg.get('seeds', [0]), commit=_commit(),
-                code_hash=code_hash(),
-                command=f"dm_repro_label_errors --config {config} --out {out} --device {device} --threads {threads}"
-                        + (" --include_not_run" if include_not_run else ''), status='running')
-    rows, sels = [], []
-    try:
-        rows, sels = detection_table(cfg, device=device, verbose=True, cache_dir=o/'parts',
-                                     include_not_run=include_not_run)
-        info['status'] = 'done'
-    except BaseException as e: info['status'] = f'failed: {type(e).__name__}: {e}'; raise
-    finally:
-        info.update(total_seconds=round(time.perf_counter() - t, 1),
-                    **{p: _version(p) for p in ('torch', 'fastai', 'cleanlab', 'scikit-learn')},
-                    python=platform.python_version(), machine=platform.machine(), threads=threads, device=device)
-        _write_outputs(o, rows, sels, info)
-    return rows

@@ -5,34 +5,22 @@
 # %% ../nbs/21_scaling.ipynb #89121a7d
 from __future__ import annotations
 import os
-import sys
-import socket
-import subprocess
-from functools import partial
-from pathlib import Path
 import torch
-import torch.nn as nn
 import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
 from fastcore.foundation import L
 from fastai.torch_core import num_distrib, find_bs
 from fastai.callback.core import Callback, CancelBatchException
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.callback.training import GradientAccumulation
-from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
-from fastai.losses import CrossEntropyLossFlat
-from fastai.optimizer import SGD
-from .weighting import EDF, DMEDF, DN_EPS
-from .losses import EDFLoss, DMLoss, NORMALISE, SCOPES, dm_edf, dm_grad
-from .test_utils import synthetic_dls
+from .weighting import EDF, DN_EPS
+from .losses import EDFLoss, NORMALISE, SCOPES, dm_edf, dm_grad
 from .callback import DMCallback
 try: from fastai.distributed import DistributedDL  # fastai.distributed (and `Learner.distrib_ctx`) need `accelerate`
 except (ImportError, NameError): DistributedDL = None
 
 # %% auto #0
-__all__ = ['use_gloo_dls', 'free_port', 'launch_cpu', 'GradRecorder', 'toy_model', 'toy_learner', 'ddp_check', 'DMGradAccum',
-           'CPUMixedPrecision', 'GlooDistributedDL']
+__all__ = ['use_gloo_dls', 'GradRecorder', 'DMGradAccum', 'CPUMixedPrecision', 'GlooDistributedDL']
 
 # %% ../nbs/21_scaling.ipynb #39ffc9d8
 if DistributedDL is not None:
@@ -54,26 +42,6 @@ def use_gloo_dls(learn:Learner # the Learner about to enter `distrib_ctx`
     os.environ.setdefault('ACCELERATE_USE_CPU', 'true')  # else accelerate sees no GPU and silently trains each process alone
     learn.dls.loaders = [dl if isinstance(dl, DistributedDL) else GlooDistributedDL(dl) for dl in learn.dls.loaders]
 
-# %% ../nbs/21_scaling.ipynb #7e35ee80
-def free_port()->int:
-    "A TCP port on 127.0.0.1 that is free now"
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-def launch_cpu(script, # path of the Python script that every process runs
-               *args, # its command-line arguments
-               nproc:int=2, # number of processes
-               timeout:float=300, # seconds before the launch is killed
-              )->str:
-    "Run `script` in `nproc` local CPU processes with torchrun (gloo backend), as a multi-GPU launch would; return its stdout"
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': '', 'ACCELERATE_USE_CPU': '1'}
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
-           '--master_addr=127.0.0.1', f'--master_port={free_port()}', str(script), *map(str, args)]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed (exit {r.returncode}):\n{(r.stdout + r.stderr)[-4000:]}")
-    return r.stdout
-
 # %% ../nbs/21_scaling.ipynb #c77f01f2
 class GradRecorder(Callback):
     "Keep a flat copy of the (unscaled) parameter gradients at every optimiser step that happens (for tests on small models)"
@@ -83,58 +51,6 @@ class GradRecorder(Callback):
     def before_step(self):
         self.grads.append(torch.cat([q.grad.detach().flatten().float().cpu() for q in self.learn.model.parameters()
                                      if q.grad is not None]))
-
-def toy_model(seed:int=0)->nn.Module:
-    "The small seeded MLP (10 → 16 → 4) of the scaling checks"
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 4))
-
-def toy_learner(bs:int=64, # batch size (per process under DDP)
-                loss_func=None, # default: DMLoss(1, 16)
-                cbs=None, # extra callbacks
-                n:int=64, # training examples of `synthetic_dls`
-                lr:float=0.1, # SGD learning rate (momentum 0.9)
-                seed:int=0, # seed of data and model
-               )->Learner:
-    "A quiet fastai Learner: `toy_model` on `synthetic_dls`, SGD with momentum and a `GradRecorder`"
-    learn = Learner(synthetic_dls(n=n, bs=bs, seed=seed), toy_model(seed), lr=lr, opt_func=partial(SGD, mom=0.9),
-                    loss_func=DMLoss(1, 16) if loss_func is None else loss_func, cbs=[GradRecorder(), *L(cbs)])
-    learn.remove_cb(ProgressCallback)
-    return learn
-
-# %% ../nbs/21_scaling.ipynb #c96088bf
-_RAW_CASES = (('batch', 'global'), ('batch', 'local'), ('mean', 'global'), ('integral', 'global'))
-
-def _flat(xs): return torch.cat([x.detach().flatten().float().cpu() for x in xs])
-
-def ddp_check(out, # folder where process k writes `rank{k}.pt`
-              lam:float=1., beta:float=16., # DM's λ, β
-              n:int=64, # examples in the global batch, split evenly over the processes
-              epochs:int=3, # epochs (= SGD steps) of the fastai runs
-             ):
-    "Run in each process of a torchrun launch: DM's parameter gradients under DDP, in plain PyTorch and through fastai's `distrib_ctx`"
-    if not dist.is_initialized(): dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-    rank, ws = dist.get_rank(), dist.get_world_size()
-    dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))) if dist.get_backend() == 'nccl' else torch.device('cpu')
-    ds, b = synthetic_dls(n=n).train.dataset, n // ws
-    x, y = ds.x[rank*b:(rank+1)*b].to(dev), ds.y[rank*b:(rank+1)*b].to(dev)
-    res = {'world_size': ws, 'backend': dist.get_backend(), 'raw': {}, 'fastai': {}}
-    for normalise, scope in _RAW_CASES:
-        model = DistributedDataParallel(toy_model().to(dev), device_ids=[dev.index] if dev.type == 'cuda' else None)
-        DMLoss(lam, beta, normalise=normalise, scope=scope)(model(x), y).backward()
-        res['raw'][normalise, scope] = _flat(q.grad for q in model.parameters())
-    if DistributedDL is None: raise ImportError("fastai's distributed training needs accelerate: pip install accelerate")
-    cases = {'DMLoss': (b, dict(loss_func=DMLoss(lam, beta))),
-             'DMLoss, scope=local': (b, dict(loss_func=DMLoss(lam, beta, scope='local'))),
-             'DMCallback': (b, dict(loss_func=CrossEntropyLossFlat(), cbs=DMCallback(lam, beta))),
-             'DMGradAccum': (b // 2, dict(loss_func=DMLoss(lam, beta), cbs=DMGradAccum(b)))}
-    for name, (bs, kw) in cases.items():
-        learn = toy_learner(bs, n=n, **kw)
-        use_gloo_dls(learn)
-        with learn.no_logging(), learn.distrib_ctx(cpu=dev.type == 'cpu'): learn.fit(epochs)
-        res['fastai'][name] = dict(grads=torch.stack(learn.grad_recorder.grads), params=_flat(learn.model.parameters()))
-    torch.save(res, Path(out)/f'rank{rank}.pt')
-    dist.destroy_process_group()
 
 # %% ../nbs/21_scaling.ipynb #95f78109
 def _den_ratio(old, new, normalise, eps):
