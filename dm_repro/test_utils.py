@@ -18,8 +18,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['SKIP_FILE_ENV', 'TABLE_KEY', 'REGEN_DIR_ENV', 'synthetic_data', 'synthetic_dls', 'small_model', 'small_learner',
-           'write_tiny_images', 'skip_unless', 'have_fashion_mnist', 'regen_differences', 'compare_tables',
-           'check_regenerated', 'regen_dir']
+           'logit_batch', 'grad_of', 'write_tiny_images', 'skip_unless', 'have_fashion_mnist', 'regen_differences',
+           'compare_tables', 'check_regenerated', 'regen_dir']
 
 # %% ../nbs/90_test_utils.ipynb #c0d37804
 def synthetic_data(n:int=512, # training examples (validation: a quarter of that)
@@ -72,6 +72,25 @@ def small_learner(loss_func, # the Learner's loss
     "A Learner on `synthetic_dls` with `small_model`, for tests"
     dls = synthetic_dls(seed=seed, **kwargs)
     return Learner(dls, small_model(seed=seed), loss_func=loss_func, opt_func=opt_func, lr=lr, cbs=cbs, metrics=L(metrics))
+
+# %% ../nbs/90_test_utils.ipynb #6ad3cc7a
+def logit_batch(n:int=64, # examples
+                n_classes:int=10, # classes
+                seed:int=0, # passed to `torch.manual_seed` (the global generator, as the loss pages' tests draw)
+                scale:float=3., # logits are `scale`·N(0, 1): confident enough that p spans (0, 1)
+               )->tuple: # float64 logits (n, n_classes), int64 labels (n,)
+    "Seeded float64 logits and labels: the batch the loss pages check gradients on"
+    torch.manual_seed(seed)
+    return scale*torch.randn(n, n_classes, dtype=torch.float64), torch.randint(0, n_classes, (n,))
+
+def grad_of(loss, # a criterion: (logits, labels) -> scalar
+            z:torch.Tensor, # logits (not modified)
+            y:torch.Tensor, # labels
+           )->torch.Tensor:
+    "The gradient of `loss(z, y)` with respect to the logits"
+    z = z.clone().requires_grad_()
+    loss(z, y).backward()
+    return z.grad
 
 # %% ../nbs/90_test_utils.ipynb #ea533116
 def write_tiny_images(path, # folder to create: one subfolder per class, as fastai's `ImageDataLoaders.from_folder` expects

@@ -154,6 +154,7 @@ class EDF:
 def _check_finite(name, v):
     if not math.isfinite(v): raise ValueError(f"{name} must be a finite number, got {v}")
 
+# %% ../nbs/00_weighting.ipynb #11259691
 class DMEDF(EDF):
     "The paper's EDF w = exp(β p^λ (1 - p)) with emphasis mode λ/(λ+1) (released layer: `lamda_p`=λ, `scale`=β)"
     name = 'dm'
@@ -171,6 +172,7 @@ class DMEDF(EDF):
         "Emphasis mode ψ = λ/(λ+1) for β > 0 (argmin for β < 0; any p for β = 0)"
         return self.lam / (self.lam + 1) if self.beta > 0 else emphasis_mode_of(self)
 
+# %% ../nbs/00_weighting.ipynb #154aaf7c
 class ExpEDF(DMEDF):
     "The exponential EDF w = exp(β (1 - p)): DM with λ = 0"
     name = 'exp'
@@ -179,6 +181,7 @@ class ExpEDF(DMEDF):
                 ): super().__init__(0., beta)
     def __repr__(self): return f'ExpEDF(beta={self.beta!r})'
 
+# %% ../nbs/00_weighting.ipynb #291f7ab0
 class NormalEDF(EDF):
     "The normal EDF w = exp(-β p (p - 2ψ)), a Gaussian bump at ψ with spread set by β"
     name = 'normal'
@@ -194,6 +197,7 @@ class NormalEDF(EDF):
     @property
     def mode(self)->float: return self.psi if self.beta > 0 else emphasis_mode_of(self)
 
+# %% ../nbs/00_weighting.ipynb #ec3fde64
 class BetaEDF(EDF):
     "The beta EDF w = k p^(α-1) (1-p)^(η-1); CCE, MAE, MSE and GCE are special cases"
     name = 'beta'
@@ -247,16 +251,19 @@ def integral_of(edf, # a weight function of p
     h = 1 / (n - 1)
     return (h/3 * (w[0] + w[-1] + 4*w[1:-1:2].sum() + 2*w[2:-1:2].sum())).item()
 
+# %% ../nbs/00_weighting.ipynb #ced55e2d
 def normalise_integral(edf, # a weight function of p
                        p:torch.Tensor # probabilities at which to evaluate the normalised weights
                       )->torch.Tensor:
     "The paper's formal DN: w(p) / ∫₀¹ w"
     return edf(p) / integral_of(edf)
 
+# %% ../nbs/00_weighting.ipynb #bfbd6151
 def batch_max(s:torch.Tensor)->torch.Tensor:
     "Detached, clamped max of log-weights used as the softmax shift"
     return s.detach().max().clamp(min=-80.)
 
+# %% ../nbs/00_weighting.ipynb #4cf2aa0d
 def normalise_batch(log_w:torch.Tensor, # log weights of a batch, shape (B,); -inf means weight 0
                     eps:float=DN_EPS,   # the released layer's 1e-8
                     log_num:torch.Tensor=None, # optional log numerators (default `log_w`), e.g. `log_rel`
