@@ -161,6 +161,7 @@ def main(cli, # one of run_cli, sweep_cli, table_cli
     a = vars(p.parse_args(argv)); a.pop('pdb', None); a.pop('xtra', None)
     return f(**a)
 
+# %% ../nbs/06f_cli.ipynb #2fadf702
 def run_main(): "Entry point of `dm_repro_run`"; return main(run_cli)
 def sweep_main(): "Entry point of `dm_repro_sweep`"; return main(sweep_cli)
 def table_main(): "Entry point of `dm_repro_table`"; return main(table_cli)

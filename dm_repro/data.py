@@ -8,7 +8,7 @@ import random
 from types import MethodType
 import numpy as np
 import torch
-from fastcore.basics import AttrDict, ifnone, merge
+from fastcore.basics import AttrDict, ifnone, merge, patch
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.torch_core import default_device
@@ -96,18 +96,22 @@ class ArrayDL(BatchIdxsMixin, DataLoader):
         perm = torch.randperm(len(idxs), generator=torch.Generator().manual_seed(self.rng.getrandbits(62)))
         return [idxs[i] for i in perm.tolist()]
 
-    def new(self, dataset=None, cls=None, **kwargs):
-        "A copy of this loader (same data and settings unless given), as fastai's `Learner.get_preds` makes"
-        kw = dict(bs=self.bs, shuffle=self.shuffle, drop_last=self.drop_last, device=self.device, seed=self.seed,
-                  after_batch=self.after_batch, split_idx=self.split_idx, n_classes=self.n_classes)
-        for n in self._methods:
-            o = getattr(self, n, None)
-            if n != 'after_batch' and o is not None and not isinstance(o, MethodType): kw[n] = o
-        return ifnone(cls, type(self))(ifnone(dataset, self.dataset), **merge(kw, kwargs))
+# %% ../nbs/04_data.ipynb #4306d44f
+@patch
+def new(self:ArrayDL, dataset=None, cls=None, **kwargs):
+    "A copy of this loader (same data and settings unless given), as fastai's `Learner.get_preds` makes"
+    kw = dict(bs=self.bs, shuffle=self.shuffle, drop_last=self.drop_last, device=self.device, seed=self.seed,
+              after_batch=self.after_batch, split_idx=self.split_idx, n_classes=self.n_classes)
+    for n in self._methods:
+        o = getattr(self, n, None)
+        if n != 'after_batch' and o is not None and not isinstance(o, MethodType): kw[n] = o
+    return ifnone(cls, type(self))(ifnone(dataset, self.dataset), **merge(kw, kwargs))
 
-    def __repr__(self):
-        return (f"{type(self).__name__}(n={self.n}, bs={self.bs}, shuffle={self.shuffle}, n_classes={self.n_classes}, "
-                f"flipped={int(self.flipped.sum())}, split_idx={self.split_idx})")
+# %% ../nbs/04_data.ipynb #9db9b79c
+@patch
+def __repr__(self:ArrayDL):
+    return (f"{type(self).__name__}(n={self.n}, bs={self.bs}, shuffle={self.shuffle}, n_classes={self.n_classes}, "
+            f"flipped={int(self.flipped.sum())}, split_idx={self.split_idx})")
 
 # %% ../nbs/04_data.ipynb #a2ad2b98
 class NoisyDataLoaders(DataLoaders):

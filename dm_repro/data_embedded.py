@@ -21,6 +21,7 @@ def data_root()->Path:
     "Folder holding the datasets that must be downloaded: `$DM_REPRO_DATA`, else ~/.cache/dm_repro/data"
     return Path(os.environ.get('DM_REPRO_DATA', '~/.cache/dm_repro/data')).expanduser()
 
+# %% ../nbs/04a_data_embedded.ipynb #2baeedb1
 def cache_root()->Path:
     "Folder for generated data (MNIST-1D arrays, IMDB document vectors): `$DM_REPRO_CACHE`, else ~/.cache/dm_repro"
     return Path(os.environ.get('DM_REPRO_CACHE', '~/.cache/dm_repro')).expanduser()
@@ -116,6 +117,7 @@ def file_sha1(fn, # a file
     return _SHA1S[k]
 _SHA1S = {}
 
+# %% ../nbs/04a_data_embedded.ipynb #a4591bb7
 def content_hash(arrs:dict, # name -> array
                 )->str:
     "SHA-1 of the arrays' names, dtypes, shapes and bytes"

@@ -486,6 +486,7 @@ class DMLoss(EDFLoss):
     @property
     def beta(self): return self.edf.beta
 
+# %% ../nbs/01_losses.ipynb #56dda640
 def dm_edf(lam:float, # λ >= 0
            beta:float, # β, finite
           )->DMEDF:

@@ -20,12 +20,15 @@ def _check_n_classes(n_classes):
     if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
         raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
 
+# %% ../nbs/05_models.ipynb #370d5a81
 def _check_dropout(dropout):
     if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
 
+# %% ../nbs/05_models.ipynb #aa742a92
 def _dropout(p:float)->nn.Module: return nn.Dropout(p) if p > 0 else nn.Identity()
 
+# %% ../nbs/05_models.ipynb #38198575
 def count_params(model:nn.Module, # any torch module
                  trainable:bool=False # count only parameters with `requires_grad`
                 )->int:
@@ -224,6 +227,7 @@ def mlp(n_in:int, # input features (the input is flattened first): 64 for digits
         ni = nh
     return nn.Sequential(*layers, nn.Linear(ni, n_classes))
 
+# %% ../nbs/05_models.ipynb #655cd61e
 def imdb_mlp(n_in:int=100, # document-vector size (PV-DBOW, 100-d)
              n_hidden:int=8, # hidden ReLU units (8 in the paper)
              n_classes:int=2, # sentiment classes
@@ -248,6 +252,7 @@ class FMNISTCNN(nn.Module):
         if x.shape[-2:] != (28, 28): raise ValueError(f"fmnist_cnn expects 28x28 images, got {tuple(x.shape)}; use resnet_cifar(in_ch=1) for other sizes")
         return self.head(self.features(x))
 
+# %% ../nbs/05_models.ipynb #908d8174
 def fmnist_cnn(n_classes:int=10, # number of outputs
                dropout:float=0., # dropout before the final linear layer
                in_ch:int=1, # input channels

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from .checks import check_choice
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['NOISE_VARIANTS', 'COARSE_VARIANTS', 'IMBALANCE_VARIANTS', 'CIFAR100_COARSE', 'CIFAR10_PAIRS', 'content_hash',
@@ -132,29 +133,35 @@ class NoisyLabels:
         "sha256 of the noisy labels + variant + nominal rate + seed (see `content_hash`)"
         return content_hash(self.noisy, self.variant, self.nominal_rate, self.seed)
 
-    def realised_transition(self)->np.ndarray:
-        "Empirical (C, C) matrix: counts of (clean i, noisy j) over counts of clean i; NaN rows for absent classes"
-        C = self.n_classes
-        cnt = np.bincount(self.clean * C + self.noisy, minlength=C*C).reshape(C, C).astype(np.float64)
-        with np.errstate(invalid='ignore', divide='ignore'): return cnt / cnt.sum(1, keepdims=True)
-
-    def expected_rate(self)->float:
-        "Noise rate the nominal matrix implies on these clean labels: sum_c pi_c (1 - T[c, c])"
-        if not len(self.clean): return 0.0
-        pi = np.bincount(self.clean, minlength=self.n_classes) / len(self.clean)
-        return float(pi @ (1 - np.diag(self.transition)))
-
-    def subset(self, idx)->NoisyLabels:
-        "The same corruption restricted to the examples `idx` (e.g. those an imbalance step keeps)"
-        idx = np.asarray(idx)
-        return NoisyLabels(self.noisy[idx], self.clean[idx], self.transition, self.variant, self.nominal_rate,
-                           self.seed, self.n_classes, dict(self.info))
-
     def __len__(self): return len(self.noisy)
     def __repr__(self):
         nr = 'None' if self.nominal_rate is None else f"{self.nominal_rate:g}"
         return (f"NoisyLabels(variant={self.variant!r}, n={len(self)}, n_classes={self.n_classes}, nominal_rate={nr}, "
                 f"rate={self.rate:.4f}, seed={self.seed}, hash={self.content_hash[:12]})")
+
+# %% ../nbs/03_noise.ipynb #12af099d
+@patch
+def realised_transition(self:NoisyLabels)->np.ndarray:
+    "Empirical (C, C) matrix: counts of (clean i, noisy j) over counts of clean i; NaN rows for absent classes"
+    C = self.n_classes
+    cnt = np.bincount(self.clean * C + self.noisy, minlength=C*C).reshape(C, C).astype(np.float64)
+    with np.errstate(invalid='ignore', divide='ignore'): return cnt / cnt.sum(1, keepdims=True)
+
+# %% ../nbs/03_noise.ipynb #3ba97342
+@patch
+def expected_rate(self:NoisyLabels)->float:
+    "Noise rate the nominal matrix implies on these clean labels: sum_c pi_c (1 - T[c, c])"
+    if not len(self.clean): return 0.0
+    pi = np.bincount(self.clean, minlength=self.n_classes) / len(self.clean)
+    return float(pi @ (1 - np.diag(self.transition)))
+
+# %% ../nbs/03_noise.ipynb #2165c521
+@patch
+def subset(self:NoisyLabels, idx)->NoisyLabels:
+    "The same corruption restricted to the examples `idx` (e.g. those an imbalance step keeps)"
+    idx = np.asarray(idx)
+    return NoisyLabels(self.noisy[idx], self.clean[idx], self.transition, self.variant, self.nominal_rate,
+                       self.seed, self.n_classes, dict(self.info))
 
 # %% ../nbs/03_noise.ipynb #6f544563
 def _sym_T(C, r):

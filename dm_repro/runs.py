@@ -41,11 +41,13 @@ def _rng_owners(dl)->dict:
         for i, t in enumerate(getattr(getattr(dl, tl, None), 'fs', []) or []): scan(f"{tl}.{i}.{type(t).__name__}.", t)
     return out
 
+# %% ../nbs/06c_runs.ipynb #6ca55d63
 def _get_rng(g):
     if isinstance(g, random.Random): return ('random', g.getstate())
     if isinstance(g, np.random.Generator): return ('numpy', json.dumps(g.bit_generator.state))
     return ('torch', g.get_state())
 
+# %% ../nbs/06c_runs.ipynb #5abfe08b
 def _set_rng(owner, attr, st):
     kind, s = st
     g = getattr(owner, attr)
@@ -252,6 +254,7 @@ def read_summary(run_dir, # a finished run's folder
     "The summary of a finished run"
     return read_json(Path(run_dir) / 'summary.json')
 
+# %% ../nbs/06c_runs.ipynb #83ac7327
 def is_done(run_dir)->bool:
     "Whether the run in `run_dir` has finished"
     return (Path(run_dir) / 'done').exists()

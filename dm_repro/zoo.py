@@ -164,6 +164,7 @@ class FocalEDF(EDF):
         out = (self.gamma - 1) * torch.log1p(-q) + torch.log(self._h(q))
         return torch.where(p < 1, out, torch.full_like(out, -float('inf')))
 
+# %% ../nbs/01a_zoo.ipynb #07348840
 class SCEEDF(EDF):
     "SCE's weighting 2(1-p)(α - Aβp) as an EDF: with `EDFLoss(..., normalise='mean')` it is SCE's gradient"
     name = 'sce'
