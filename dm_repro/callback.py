@@ -13,9 +13,11 @@ from fastai.torch_core import find_bs
 from fastai.losses import BaseLoss, CrossEntropyLossFlat
 from .weighting import EDF, DMEDF, DN_EPS, emphasis_variance
 from .losses import EDFLoss, dm_edf, dm_grad
+from .checks import loader_order
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['DMCallback', 'batch_indices', 'WeightRecorder', 'plot_weights', 'plot_share']
+__all__ = ['DMCallback', 'batch_indices', 'LogRecorder', 'WeightRecorder', 'plot_weights', 'plot_share']
 
 # %% ../nbs/02_callback.ipynb #b696e20a
 def _is_plain_ce(lf)->bool:
@@ -25,6 +27,7 @@ def _is_plain_ce(lf)->bool:
     return type(f) is nn.CrossEntropyLoss and f.weight is None and not f.label_smoothing and \
            (not isinstance(lf, BaseLoss) or type(lf) is CrossEntropyLossFlat)
 
+# %% ../nbs/02_callback.ipynb #a2e57279
 class _SwapIn:
     "DMCallback's `learn.loss_func` for one training batch: puts the user's loss back, then computes the DM loss"
     def __init__(self, cb): self.cb = cb
@@ -34,8 +37,10 @@ class _SwapIn:
         return cb.dm(*args)
     def __reduce__(self): return _same, (self.cb._lf,)  # pickles (`Learner.export`) as the user's loss
 
+# %% ../nbs/02_callback.ipynb #947da49f
 def _same(x): return x
 
+# %% ../nbs/02_callback.ipynb #89f0c20d
 class DMCallback(Callback):
     "Replace the gradient of a Learner's cross-entropy loss with derivative manipulation (the reported loss stays the user's)"
     order, run_valid = -5, False
@@ -58,27 +63,6 @@ class DMCallback(Callback):
     @property
     def edf(self): return self.dm.edf
 
-    def before_fit(self):
-        "Refuse a loss whose gradient would be silently replaced, and a second DM on the same Learner; take the loss's axis and ignore_index"
-        self._restore()  # after a fit interrupted between `after_pred` and the loss
-        lf = self.learn.loss_func
-        if isinstance(lf, EDFLoss):
-            raise ValueError(f"the Learner's loss is already {type(lf).__name__} (DM): remove DMCallback, or use CrossEntropyLossFlat() as the loss")
-        others = [cb for cb in self.learn.cbs if isinstance(cb, DMCallback) and cb is not self]
-        if others: raise ValueError("two DMCallbacks on one Learner: keep one (each would replace the other's gradient)")
-        plain = _is_plain_ce(lf)
-        if not plain and not self.force:
-            raise ValueError(f"DMCallback replaces the gradient of the Learner's loss ({lf!r}) with DM's, which would silently discard "
-                             "what that loss adds (label smoothing, class weights, ...). Use CrossEntropyLossFlat() as the loss, "
-                             "DMLoss(..., weight=class_weights) for class weights, or DMCallback(..., force=True) to replace its gradient anyway")
-        f = lf.func if isinstance(lf, BaseLoss) else lf
-        if self.ignore_index is None: self.dm.ignore_index = getattr(f, 'ignore_index', -100)
-        self.dm.axis = getattr(lf, 'axis', -1)
-        # a plain mean cross-entropy has DM's value: train with the DM loss itself (one pass over the logits, not two)
-        red = getattr(f, 'reduction', 'mean')
-        self._lf, self._sum, self._dm_batch = lf, red == 'sum', False
-        self._swap = plain and not self.force and red == 'mean'
-
     def after_pred(self):
         "For this training batch, swap the Learner's plain cross-entropy for the DM loss (same value, DM's gradient)"
         if self._swap and self.training and self.learn.loss_func is self._lf: self.learn.loss_func = _SwapIn(self)
@@ -89,21 +73,46 @@ class DMCallback(Callback):
     def after_epoch(self): self._restore()
     def after_fit(self): self._restore()
 
-    def after_loss(self):
-        "Check that the Learner trained with the DM loss; else swap the gradient of `loss_grad` for DM's, keeping its value"
-        learn = self.learn
-        if not learn.training or not len(learn.yb): return
-        lf = learn.loss_func
-        if self._dm_batch: self._dm_batch = False; return  # loss_grad carries DM's gradient already
-        if self._lf is not None and lf is not self._lf and not self.force:
-            raise ValueError(f"another callback replaced the Learner's loss during training ({lf!r}, e.g. MixUp or CutMix), "
-                             "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
-        x, ls, t, ce, c, _ = self.dm._terms(learn.pred, learn.yb[0])
-        if self.dm.check: self.dm._check_coefs(c)
-        if self._sum: c = c * ce.shape[0]  # a summed loss: DMLoss(reduction='sum')'s gradient (the mean's × positions)
-        learn.loss_grad = dm_grad(x, ls, t, c, learn.loss_grad.detach())
     def __repr__(self): return f"DMCallback({self.dm.edf!r}, normalise={self.dm.normalise!r})"
 
+# %% ../nbs/02_callback.ipynb #cb1a7322
+@patch
+def before_fit(self:DMCallback):
+    "Refuse a loss whose gradient would be silently replaced, and a second DM on the same Learner; take the loss's axis and ignore_index"
+    self._restore()  # after a fit interrupted between `after_pred` and the loss
+    lf = self.learn.loss_func
+    if isinstance(lf, EDFLoss):
+        raise ValueError(f"the Learner's loss is already {type(lf).__name__} (DM): remove DMCallback, or use CrossEntropyLossFlat() as the loss")
+    others = [cb for cb in self.learn.cbs if isinstance(cb, DMCallback) and cb is not self]
+    if others: raise ValueError("two DMCallbacks on one Learner: keep one (each would replace the other's gradient)")
+    plain = _is_plain_ce(lf)
+    if not plain and not self.force:
+        raise ValueError(f"DMCallback replaces the gradient of the Learner's loss ({lf!r}) with DM's, which would silently discard "
+                         "what that loss adds (label smoothing, class weights, ...). Use CrossEntropyLossFlat() as the loss, "
+                         "DMLoss(..., weight=class_weights) for class weights, or DMCallback(..., force=True) to replace its gradient anyway")
+    f = lf.func if isinstance(lf, BaseLoss) else lf
+    if self.ignore_index is None: self.dm.ignore_index = getattr(f, 'ignore_index', -100)
+    self.dm.axis = getattr(lf, 'axis', -1)
+    # a plain mean cross-entropy has DM's value: train with the DM loss itself (one pass over the logits, not two)
+    red = getattr(f, 'reduction', 'mean')
+    self._lf, self._sum, self._dm_batch = lf, red == 'sum', False
+    self._swap = plain and not self.force and red == 'mean'
+
+# %% ../nbs/02_callback.ipynb #31eb18dd
+@patch
+def after_loss(self:DMCallback):
+    "Check that the Learner trained with the DM loss; else swap the gradient of `loss_grad` for DM's, keeping its value"
+    learn = self.learn
+    if not learn.training or not len(learn.yb): return
+    lf = learn.loss_func
+    if self._dm_batch: self._dm_batch = False; return  # loss_grad carries DM's gradient already
+    if self._lf is not None and lf is not self._lf and not self.force:
+        raise ValueError(f"another callback replaced the Learner's loss during training ({lf!r}, e.g. MixUp or CutMix), "
+                         "so DMCallback cannot see the labels it trains on: use DMLoss(...) as the loss instead of DMCallback")
+    tm = self.dm.terms(learn.pred, learn.yb[0])
+    if self.dm.check: self.dm._check_coefs(tm.c)
+    c = tm.c * tm.ce.shape[0] if self._sum else tm.c  # a summed loss: the mean's gradient × positions
+    learn.loss_grad = dm_grad(tm.x, tm.ls, tm.t, c, learn.loss_grad.detach())
 
 # %% ../nbs/02_callback.ipynb #52079e4a
 def _weight_source(learn):
@@ -112,6 +121,7 @@ def _weight_source(learn):
     if isinstance(learn.loss_func, EDFLoss): return learn.loss_func
     raise ValueError("WeightRecorder needs an EDFLoss/DMLoss as loss_func or a DMCallback in the Learner's callbacks")
 
+# %% ../nbs/02_callback.ipynb #217d3812
 def batch_indices(dl, # a fastai DataLoader, during iteration
                   i:int, # index of the batch in this epoch
                   n:int, # number of examples in the batch
@@ -119,7 +129,7 @@ def batch_indices(dl, # a fastai DataLoader, during iteration
     "Dataset indices of batch `i` of the epoch `dl` is iterating: its `batch_idxs`, else fastai's drawn index order"
     idx = getattr(dl, 'batch_idxs', None)
     if idx is not None: return torch.as_tensor(idx, dtype=torch.long)
-    order = getattr(dl, '_DataLoader__idxs', None)  # set by fastai's DataLoader.__iter__: this epoch's (shuffled) index order
+    order = loader_order(dl)  # this epoch's (shuffled) index order, drawn by fastai's DataLoader.__iter__
     if order is None or not getattr(dl, 'indexed', False) or getattr(dl, 'prebatched', False) or not dl.bs:
         raise ValueError(f"cannot tell which dataset examples are in a batch of {type(dl).__name__}: it draws no index order "
                          "(an iterable or pre-batched dataset). Use a map-style dataset, a loader with `batch_idxs`, "
@@ -128,7 +138,16 @@ def batch_indices(dl, # a fastai DataLoader, during iteration
     if len(idx) != n: raise ValueError(f"batch {i} has {n} examples but the loader's index order gives {len(idx)}")
     return torch.as_tensor(list(idx), dtype=torch.long)
 
-class WeightRecorder(Callback):
+# %% ../nbs/02_callback.ipynb #4c21872f
+class LogRecorder(Callback):
+    "Base of recorders whose logs cover one `fit`: `reset_logs` runs at its first `before_train`"
+    def before_fit(self): self._reset = True  # fastai also fires before_fit in validate/get_preds: they keep the logs
+    def before_train(self):
+        if getattr(self, '_reset', False): self.reset_logs(); self._reset = False
+    def reset_logs(self): "Start empty logs (subclasses)"
+
+# %% ../nbs/02_callback.ipynb #efe14408
+class WeightRecorder(LogRecorder):
     "Record p_i and the normalised DM weight of every training example (by dataset index), and the weight share of flipped labels"
     order, run_valid = DMCallback.order + 1, False
     _stateattrs = ('p_example', 'w_example', 'batches', 'history')
@@ -140,59 +159,63 @@ class WeightRecorder(Callback):
         self.keep_batches, self.per_example = keep_batches, per_example
         self.flipped = None if flipped is None else torch.as_tensor(flipped).bool().cpu()
 
-    def before_fit(self):
-        # fastai also fires before_fit in `validate`/`get_preds`: only a real training phase resets the logs
-        self.src, self._reset = _weight_source(self.learn), True
+    def before_fit(self): super().before_fit(); self.src = _weight_source(self.learn)
+    def before_train(self): super().before_train(); self._acc = []
 
-    def before_train(self):
-        if getattr(self, '_reset', False):
-            dl = self.dls.train
-            n = dl.n if getattr(dl, 'n', None) is not None else len(dl.dataset) if hasattr(dl.dataset, '__len__') else None
-            if n is None:
-                if self.per_example: batch_indices(dl, 0, 0)  # raises the message for loaders without an index order
-                n = 0
-            f = self.flipped if self.flipped is not None else getattr(dl, 'flipped', None)
-            if f is not None and self.per_example:
-                f = torch.as_tensor(f).bool().cpu()
-                if f.shape != (n,): raise ValueError(f"flipped must have one bool per training example ({n}), got shape {tuple(f.shape)}")
-            self.flipped_mask = f if self.per_example else None
-            self.p_example = torch.full((n,), float('nan'))
-            self.w_example = torch.full((n,), float('nan'))
-            self.batches, self.history, self._reset = [], [], False
-        self._acc = []
+# %% ../nbs/02_callback.ipynb #bdbc5b0d
+@patch
+def reset_logs(self:WeightRecorder):
+    "Empty logs sized to the training set, and the flipped mask checked against it"
+    dl = self.dls.train
+    n = dl.n if getattr(dl, 'n', None) is not None else len(dl.dataset) if hasattr(dl.dataset, '__len__') else None
+    if n is None:
+        if self.per_example: batch_indices(dl, 0, 0)  # raises the message for loaders without an index order
+        n = 0
+    f = self.flipped if self.flipped is not None else getattr(dl, 'flipped', None)
+    if f is not None and self.per_example:
+        f = torch.as_tensor(f).bool().cpu()
+        if f.shape != (n,): raise ValueError(f"flipped must have one bool per training example ({n}), got shape {tuple(f.shape)}")
+    self.flipped_mask = f if self.per_example else None
+    self.p_example = torch.full((n,), float('nan'))
+    self.w_example = torch.full((n,), float('nan'))
+    self.batches, self.history = [], []
 
-    def after_loss(self):
-        if not self.training or self.src.last_w is None: return
-        p, w = self.src.last_p.detach().float().cpu(), self.src.last_w.detach().float().cpu()
-        r = w * len(w) / w.sum().clamp(min=1e-30)
-        rec = {'epoch': self.epoch, 'iter': self.iter, 'emphasis_variance': emphasis_variance(w).item()}
-        if self.per_example:
-            bs = find_bs(self.learn.yb)
-            if len(p) != bs:
-                raise ValueError(f"WeightRecorder keys weights by example, but the loss gives {len(p)} weights for a batch "
-                                 f"of {bs} examples (one per position, e.g. DMLoss(axis=1) on (B, C, H, W) logits): "
-                                 "use WeightRecorder(per_example=False)")
-            idx = batch_indices(self.dl, self.iter, len(p))
-            self.p_example[idx], self.w_example[idx] = p, r
-            if self.flipped_mask is not None:
-                f = self.flipped_mask[idx]
-                rec.update(flipped_share=(w[f].sum() / w.sum().clamp(min=1e-30)).item(), flipped_frac=f.float().mean().item(),
-                           n_flipped=int(f.sum()), p_flipped_sum=p[f].sum().item(), p_clean_sum=p[~f].sum().item(),
-                           r_flipped_sum=r[f].sum().item(), r_clean_sum=r[~f].sum().item(), n=len(f))
-        self._acc.append(rec)
-        if self.keep_batches: self.batches.append(rec)
+# %% ../nbs/02_callback.ipynb #bf42b766
+@patch
+def after_loss(self:WeightRecorder):
+    if not self.training or self.src.last_w is None: return
+    p, w = self.src.last_p.detach().float().cpu(), self.src.last_w.detach().float().cpu()
+    r = w * len(w) / w.sum().clamp(min=1e-30)
+    rec = {'epoch': self.epoch, 'iter': self.iter, 'emphasis_variance': emphasis_variance(w).item()}
+    if self.per_example:
+        bs = find_bs(self.learn.yb)
+        if len(p) != bs:
+            raise ValueError(f"WeightRecorder keys weights by example, but the loss gives {len(p)} weights for a batch "
+                             f"of {bs} examples (one per position, e.g. DMLoss(axis=1) on (B, C, H, W) logits): "
+                             "use WeightRecorder(per_example=False)")
+        idx = batch_indices(self.dl, self.iter, len(p))
+        self.p_example[idx], self.w_example[idx] = p, r
+        if self.flipped_mask is not None:
+            f = self.flipped_mask[idx]
+            rec.update(flipped_share=(w[f].sum() / w.sum().clamp(min=1e-30)).item(), flipped_frac=f.float().mean().item(),
+                       n_flipped=int(f.sum()), p_flipped_sum=p[f].sum().item(), p_clean_sum=p[~f].sum().item(),
+                       r_flipped_sum=r[f].sum().item(), r_clean_sum=r[~f].sum().item(), n=len(f))
+    self._acc.append(rec)
+    if self.keep_batches: self.batches.append(rec)
 
-    def after_epoch(self):
-        acc, self._acc = getattr(self, '_acc', []), []
-        if not acc: return
-        h = {'epoch': self.epoch, 'emphasis_variance': sum(r['emphasis_variance'] for r in acc) / len(acc)}
-        if 'flipped_share' in acc[0]:
-            tot = lambda k: sum(r[k] for r in acc)
-            nf, n = tot('n_flipped'), tot('n')
-            h.update(flipped_share=tot('flipped_share') / len(acc), flipped_frac=nf / n,
-                     p_flipped=tot('p_flipped_sum') / max(nf, 1), p_clean=tot('p_clean_sum') / max(n - nf, 1),
-                     w_flipped=tot('r_flipped_sum') / max(nf, 1), w_clean=tot('r_clean_sum') / max(n - nf, 1))
-        self.history.append(h)
+# %% ../nbs/02_callback.ipynb #a1f7e226
+@patch
+def after_epoch(self:WeightRecorder):
+    acc, self._acc = getattr(self, '_acc', []), []
+    if not acc: return
+    h = {'epoch': self.epoch, 'emphasis_variance': sum(r['emphasis_variance'] for r in acc) / len(acc)}
+    if 'flipped_share' in acc[0]:
+        tot = lambda k: sum(r[k] for r in acc)
+        nf, n = tot('n_flipped'), tot('n')
+        h.update(flipped_share=tot('flipped_share') / len(acc), flipped_frac=nf / n,
+                 p_flipped=tot('p_flipped_sum') / max(nf, 1), p_clean=tot('p_clean_sum') / max(n - nf, 1),
+                 w_flipped=tot('r_flipped_sum') / max(nf, 1), w_clean=tot('r_clean_sum') / max(n - nf, 1))
+    self.history.append(h)
 
 # %% ../nbs/02_callback.ipynb #8eae0f85
 def plot_weights(rec:WeightRecorder, # a recorder after training
@@ -215,6 +238,7 @@ def plot_weights(rec:WeightRecorder, # a recorder after training
     ax.axhline(1, color='grey', lw=0.5); ax.legend(); ax.set_title(title or 'weights in the last epoch')
     return ax
 
+# %% ../nbs/02_callback.ipynb #05b7a321
 def plot_share(rec:WeightRecorder, # a recorder after training
                ax=None, # matplotlib axes
                label:str=None, # legend label of the share curve

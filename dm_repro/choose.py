@@ -15,7 +15,7 @@ from fastai.learner import Learner
 import fastai.callback.schedule  # noqa: F401 (adds Learner.fit_one_cycle)
 from fastai.optimizer import Adam
 from fastai.torch_core import set_seed
-from .config import _choices
+from .checks import check_choice
 from .data import ArrayDataset
 from .losses import DMLoss
 from .report import setting_label
@@ -118,7 +118,7 @@ def dm_find(dls:DataLoaders, # fastai DataLoaders; `dls.train` is split, its lab
             show_plot:bool=True, # plot held-out accuracy against β per λ
            )->DMFind: # suggested `lam`, `beta`, and `table` (one row per candidate)
     "Train DM with each (λ, β) on part of the training data, score it on the rest: `lr_find` for λ and β"
-    _choices('labels', labels, CHOOSE_LABELS)
+    check_choice('labels', labels, CHOOSE_LABELS)
     if not callable(model_fn) or isinstance(model_fn, torch.nn.Module):
         raise TypeError(f"model_fn must be a callable that returns a new model, got a {type(model_fn).__name__}: "
                         "pass a factory, e.g. lambda: nn.Sequential(...), so that every candidate starts afresh")

@@ -4,8 +4,9 @@
 
 # %% ../nbs/06f_cli.ipynb #d5169de5
 from __future__ import annotations
-import sys, json
+import sys, json, warnings
 import torch
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)  # fastai's, at import
 from dataclasses import fields
 from pathlib import Path
 from fastcore.script import call_parse, Param, anno_parser
@@ -47,6 +48,7 @@ def _load_config_arg(config)->dict:
                                                  '{"loss": "dm", "lam": 0.5, ...} (for many runs, write a sweep file)')
     return d
 
+# %% ../nbs/06f_cli.ipynb #60f4e0ed
 def check_device_threads(device:str=None, # a torch device string, e.g. cpu, cuda, cuda:1 (None: fastai's default)
                          threads:int=None, # torch CPU threads (None: the default)
                         ):
@@ -64,6 +66,7 @@ def check_device_threads(device:str=None, # a torch device string, e.g. cpu, cud
         raise ValueError(f"--device {device} is not usable on this machine ({why}): use --device cpu, "
                          "or leave it out") from None
 
+# %% ../nbs/06f_cli.ipynb #5c061621
 def _cli_main(prog, f, *args, **kwargs):
     "Run `f`; a mistake in the input (ValueError, OSError) becomes one line on stderr and exit status 2"
     try: return f(*args, **kwargs)
@@ -158,6 +161,7 @@ def main(cli, # one of run_cli, sweep_cli, table_cli
     a = vars(p.parse_args(argv)); a.pop('pdb', None); a.pop('xtra', None)
     return f(**a)
 
+# %% ../nbs/06f_cli.ipynb #2fadf702
 def run_main(): "Entry point of `dm_repro_run`"; return main(run_cli)
 def sweep_main(): "Entry point of `dm_repro_sweep`"; return main(sweep_cli)
 def table_main(): "Entry point of `dm_repro_table`"; return main(table_cli)

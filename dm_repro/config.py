@@ -4,15 +4,16 @@
 
 # %% ../nbs/06a_config.ipynb #dc712175
 from __future__ import annotations
-import json, math, hashlib, difflib, inspect
+import json, math, hashlib, inspect
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .data import DATASETS
 from .models import MODELS
-from .losses import LOSSES, get_loss
 from .zoo import ZOO_LOSSES
+from .registry import LOSS_NAMES, get_loss
+from .checks import check_choice, close_name
 from .noise import NOISE_VARIANTS
 
 # %% auto #0
@@ -69,28 +70,33 @@ class RunConfig:
         self.loss = self.loss.lower().replace('-', '_')
         self.validate()
 
-    def to_dict(self)->dict:
-        "Plain JSON-able dict of the fields"
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+# %% ../nbs/06a_config.ipynb #615e4b4e
+@patch
+def to_dict(self:RunConfig)->dict:
+    "Plain JSON-able dict of the fields"
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
-    def to_json(self)->str:
-        "Canonical JSON (sorted keys, no spaces): the text the run id hashes; fields added later are left out at their default"
-        d = {k: v for k, v in self.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
-        return json.dumps(d, sort_keys=True, separators=(',', ':'))
+# %% ../nbs/06a_config.ipynb #1eb3e4ce
+@patch
+def to_json(self:RunConfig)->str:
+    "Canonical JSON (sorted keys, no spaces): the text the run id hashes; fields added later are left out at their default"
+    d = {k: v for k, v in self.to_dict().items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+    return json.dumps(d, sort_keys=True, separators=(',', ':'))
 
-    @classmethod
-    def from_dict(cls, d:dict): # fields as in `to_dict`; an unknown key raises ValueError
-        "A config from a dict, rejecting unknown options with a suggestion; returns the `RunConfig`"
-        if isinstance(d, RunConfig): return d
-        if not isinstance(d, dict): raise ValueError(f"a run config must be a JSON object (dict) of fields, got a {type(d).__name__}: "
-                                                     'write {"loss": "dm", ...}')
-        names = [f.name for f in fields(cls)]
-        for k in d:
-            if k not in names:
-                close = difflib.get_close_matches(str(k), names, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise ValueError(f"unknown option {k!r}: {hint}RunConfig fields are {', '.join(names)}")
-        return cls(**d)
+# %% ../nbs/06a_config.ipynb #ba69ee75
+@patch(cls_method=True)
+def from_dict(cls:RunConfig, d:dict): # fields as in `to_dict`; an unknown key raises ValueError
+    "A config from a dict, rejecting unknown options with a suggestion; returns the `RunConfig`"
+    if isinstance(d, RunConfig): return d
+    if not isinstance(d, dict): raise ValueError(f"a run config must be a JSON object (dict) of fields, got a {type(d).__name__}: "
+                                                 'write {"loss": "dm", ...}')
+    names = [f.name for f in fields(cls)]
+    for k in d:
+        if k not in names:
+            close = close_name(k, names)
+            hint = f"did you mean {close!r}? " if close else ""
+            raise ValueError(f"unknown option {k!r}: {hint}RunConfig fields are {', '.join(names)}")
+    return cls(**d)
 
 # %% ../nbs/06a_config.ipynb #012bbe0a
 def _coerce(name, kind, v):
@@ -128,13 +134,6 @@ def _coerce(name, kind, v):
 _DATASET_NOISE = {'cifar100_pair': 'cifar100', 'cifar100_per_image': 'cifar100', 'cifar100_cyclic': 'cifar100',
                   'cifar10_pair': 'cifar10'}
 
-def _choices(name:str, value, allowed)->None:
-    "Raise ValueError, with the closest allowed value, unless `value` is in `allowed`"
-    if value not in allowed:
-        close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
-        raise ValueError(f"unknown {name} {value!r}; " + (f"did you mean {close[0]!r}? " if close else "") +
-                         f"choose one of {', '.join(map(str, allowed))}")
-
 def _check_range(name, v, lo=None, hi=None, lo_open=False, hi_open=True):
     "Raise ValueError unless `v` (if not None) lies in the interval"
     if v is None: return
@@ -142,6 +141,7 @@ def _check_range(name, v, lo=None, hi=None, lo_open=False, hi_open=True):
         rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open else ']'}"
         raise ValueError(f"{name}={v!r} is out of range: it must lie in {rng}")
 
+# %% ../nbs/06a_config.ipynb #9585c21d
 def _check_zoo(cfg):
     "Raise ValueError unless the zoo loss of `cfg` builds from its fields (β where the loss has one, `loss_kw`)"
     try: get_loss(cfg.loss, lam=cfg.lam, beta=cfg.beta, q=cfg.q, **cfg.loss_kw)
@@ -153,6 +153,7 @@ def _check_zoo(cfg):
 _KW_TYPES = {'int': ((int,), 'an int, e.g. 1'), 'float': ((int, float), 'a number, e.g. 0.1'),
              'bool': ((bool,), 'true or false'), 'str': ((str,), 'a string')}
 
+# %% ../nbs/06a_config.ipynb #470c4f7f
 def _check_kw_value(k:str, v, p:inspect.Parameter):
     "Raise ValueError unless the model_kw value `v` fits the builder's parameter `p` (annotation, or default's type)"
     d, ann = p.default, p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, '__name__', None)
@@ -165,6 +166,7 @@ def _check_kw_value(k:str, v, p:inspect.Parameter):
         if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
             raise ValueError(f"model_kw {k}={v!r} must be {what}")
 
+# %% ../nbs/06a_config.ipynb #cf175ff4
 def _check_model_kw(model:str, kw:dict):
     "Raise ValueError if `kw` holds an argument the builder of `model` does not take"
     sig = inspect.signature(MODELS[model]).parameters
@@ -172,27 +174,33 @@ def _check_model_kw(model:str, kw:dict):
     ok = [n for n, p in sig.items() if n != 'n_classes' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     for k in kw:
         if k not in ok:
-            close = difflib.get_close_matches(k, ok, n=1)
-            raise ValueError(f"model_kw key {k!r} is not an argument of model {model!r}; " + (f"did you mean {close[0]!r}? " if close else "") +
+            close = close_name(k, ok)
+            raise ValueError(f"model_kw key {k!r} is not an argument of model {model!r}; " + (f"did you mean {close!r}? " if close else "") +
                              f"it takes {', '.join(ok)}" + (" (n_classes comes from the data)" if k == 'n_classes' else ""))
         _check_kw_value(k, kw[k], sig[k])
 
-# %% ../nbs/06a_config.ipynb #af34f872
-@patch
-def validate(self:RunConfig):
-    "Raise ValueError, naming the field and the allowed values, if the config is invalid or contradicts itself"
-    _choices('dataset', self.dataset, DATASETS)
-    _choices('model', self.model, tuple(MODELS))
-    _choices('loss', self.loss, sorted(LOSSES) + sorted(ZOO_LOSSES))
-    if self.noise is not None: _choices('noise', self.noise, [v for v in NOISE_VARIANTS if v != 'transition'])
-    _choices('opt', self.opt, OPTIMISERS); _choices('sched', self.sched, SCHEDS); _choices('wd_mode', self.wd_mode, WD_MODES)
+# %% ../nbs/06a_config.ipynb #500eeb67
+def _check_names(self:RunConfig):
+    "Every field chosen from a list holds a name of that list"
+    check_choice('dataset', self.dataset, DATASETS)
+    check_choice('model', self.model, tuple(MODELS))
+    check_choice('loss', self.loss, LOSS_NAMES)
+    if self.noise is not None: check_choice('noise', self.noise, [v for v in NOISE_VARIANTS if v != 'transition'])
+    check_choice('opt', self.opt, OPTIMISERS); check_choice('sched', self.sched, SCHEDS); check_choice('wd_mode', self.wd_mode, WD_MODES)
+
+# %% ../nbs/06a_config.ipynb #a8ed1325
+def _check_ranges(self:RunConfig):
+    "Every number lies in its interval"
     _check_range('rate', self.rate, 0, 1); _check_range('valid_pct', self.valid_pct, 0, 1)
     for k in ('seed', 'noise_seed'): _check_range(k, getattr(self, k), 0)
     for k in ('lr', 'gamma', 'eps'): _check_range(k, getattr(self, k), 0, lo_open=True, hi=None)
     for k in ('mom', 'sqr_mom'): _check_range(k, getattr(self, k), 0, 1)
     for k in ('wd', 'inv_gamma', 'inv_power'): _check_range(k, getattr(self, k), 0)
     for k in ('bs', 'epochs', 'iters', 'eval_every', 'n_train'): _check_range(k, getattr(self, k), 1)
-    _check_model_kw(self.model, self.model_kw)
+
+# %% ../nbs/06a_config.ipynb #9c42ac4f
+def _check_data(self:RunConfig):
+    "The noise fits the dataset"
     if self.noise is None and self.rate > 0:
         raise ValueError(f"rate={self.rate} but noise=None: name the noise variant, e.g. noise='symmetric' (the paper's), "
                          f"or set rate=0 for clean labels")
@@ -200,6 +208,10 @@ def validate(self:RunConfig):
     if need is not None and self.dataset != need:
         raise ValueError(f"noise={self.noise!r} is defined by {need}'s class structure and cannot corrupt dataset={self.dataset!r}; "
                          f"use noise='symmetric' (or 'pair') on {self.dataset}, or dataset={need!r}")
+
+# %% ../nbs/06a_config.ipynb #f4339207
+def _check_loss(self:RunConfig):
+    "The loss gets exactly the parameters it uses"
     if self.loss in ZOO_LOSSES: _check_zoo(self)
     elif self.loss_kw: raise ValueError(f"loss_kw={self.loss_kw} is for the zoo losses ({', '.join(sorted(ZOO_LOSSES))}); "
                                         f"loss={self.loss!r} takes its parameters as fields (lam, beta, q): set loss_kw to {{}}")
@@ -213,6 +225,10 @@ def validate(self:RunConfig):
     if self.q is not None and self.loss not in ('gce', 'gce_dn'):
         raise ValueError(f"q is GCE's parameter; loss={self.loss!r} does not take it: set q=None or use loss='gce'")
     _check_range('q', self.q, 0, 1, lo_open=True, hi_open=False)
+
+# %% ../nbs/06a_config.ipynb #c73604bd
+def _check_schedule(self:RunConfig):
+    "Optimiser and schedule options agree with each other and with the run's length"
     if self.nesterov and (self.opt != 'sgd' or self.mom == 0):
         raise ValueError(f"nesterov=True needs opt='sgd' with mom > 0 (got opt={self.opt!r}, mom={self.mom})")
     if self.epochs is not None and self.iters is not None:
@@ -228,6 +244,14 @@ def validate(self:RunConfig):
             raise ValueError(f"milestones={ms}: iteration milestones must be whole numbers")
         if self.iters is not None and not all(frac) and ms[-1] >= self.iters:
             raise ValueError(f"milestones={ms} reach past the end of training (iters={self.iters}); use smaller ones or fractions")
+
+# %% ../nbs/06a_config.ipynb #af34f872
+@patch
+def validate(self:RunConfig):
+    "Raise ValueError, naming the field and the allowed values, if the config is invalid or contradicts itself"
+    _check_names(self); _check_ranges(self)
+    _check_model_kw(self.model, self.model_kw)
+    _check_data(self); _check_loss(self); _check_schedule(self)
 
 # %% ../nbs/06a_config.ipynb #6ecac9f9
 _NOISE_SHORT = {'symmetric': 'sym', 'symmetric_inclusive': 'symincl', 'symmetric_exact': 'symexact', 'cifar100_pair': 'asym',

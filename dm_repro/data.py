@@ -8,7 +8,7 @@ import random
 from types import MethodType
 import numpy as np
 import torch
-from fastcore.basics import AttrDict, ifnone, merge
+from fastcore.basics import AttrDict, ifnone, merge, patch
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.torch_core import default_device
@@ -17,9 +17,11 @@ from .noise import COARSE_VARIANTS, IMBALANCE_VARIANTS, NOISE_VARIANTS, corrupt_
 from .noise import imbalance as _subsample_imbalance
 from .data_embedded import (FASHION_MNIST_DIR, FASHION_CLASSES, data_root, cache_root, split_idxs,
                                     load_digits_arrays, read_idx, load_fashion_mnist, load_mnist1d, load_fashion_pairs,
-                                    FASHION_STEMS, fashion_file, file_sha1, content_hash, cache_file, save_cache, load_cache)
+                                    FASHION_STEMS, fashion_file, file_sha1, content_hash, cache_file, atomic_write, save_cache,
+                                    load_cache)
 from .data_paper import (CIFAR_STATS, find_data, load_cifar, normalize_review, load_imdb_texts, load_imdb_vectors,
                                  load_clothing1m)
+from .checks import check_choice, loader_order
 from .data_tfms import XTransform, ByteToFloat, NormalizeX, RandomCropPad, RandomFlipX, cifar_tfms, clothing1m_tfms
 
 # %% auto #0
@@ -35,7 +37,7 @@ class BatchIdxsMixin:
     batch_idxs = None  # LongTensor of the current batch's dataset indices (None before the first batch)
     def __iter__(self):
         for i, b in enumerate(super().__iter__()):
-            self.batch_idxs = torch.as_tensor(list(self._DataLoader__idxs[i*self.bs:(i+1)*self.bs]), dtype=torch.long)
+            self.batch_idxs = torch.as_tensor(list(loader_order(self)[i*self.bs:(i+1)*self.bs]), dtype=torch.long)
             yield b
 
 # %% ../nbs/04_data.ipynb #33ce7d93
@@ -51,6 +53,7 @@ class ArrayDataset:
     def __getitem__(self, i): return self.x[i], self.y[i]
     def new_empty(self): return type(self)(self.x[:0], self.y[:0], self.clean_y[:0])
 
+# %% ../nbs/04_data.ipynb #88ac26d5
 class ArrayDL(BatchIdxsMixin, DataLoader):
     "A fastai `DataLoader` over in-memory tensors: batches by indexing, `batch_idxs` of the last batch, noisy `y` and `clean_y`"
     def __init__(self,
@@ -93,18 +96,22 @@ class ArrayDL(BatchIdxsMixin, DataLoader):
         perm = torch.randperm(len(idxs), generator=torch.Generator().manual_seed(self.rng.getrandbits(62)))
         return [idxs[i] for i in perm.tolist()]
 
-    def new(self, dataset=None, cls=None, **kwargs):
-        "A copy of this loader (same data and settings unless given), as fastai's `Learner.get_preds` makes"
-        kw = dict(bs=self.bs, shuffle=self.shuffle, drop_last=self.drop_last, device=self.device, seed=self.seed,
-                  after_batch=self.after_batch, split_idx=self.split_idx, n_classes=self.n_classes)
-        for n in self._methods:
-            o = getattr(self, n, None)
-            if n != 'after_batch' and o is not None and not isinstance(o, MethodType): kw[n] = o
-        return ifnone(cls, type(self))(ifnone(dataset, self.dataset), **merge(kw, kwargs))
+# %% ../nbs/04_data.ipynb #4306d44f
+@patch
+def new(self:ArrayDL, dataset=None, cls=None, **kwargs):
+    "A copy of this loader (same data and settings unless given), as fastai's `Learner.get_preds` makes"
+    kw = dict(bs=self.bs, shuffle=self.shuffle, drop_last=self.drop_last, device=self.device, seed=self.seed,
+              after_batch=self.after_batch, split_idx=self.split_idx, n_classes=self.n_classes)
+    for n in self._methods:
+        o = getattr(self, n, None)
+        if n != 'after_batch' and o is not None and not isinstance(o, MethodType): kw[n] = o
+    return ifnone(cls, type(self))(ifnone(dataset, self.dataset), **merge(kw, kwargs))
 
-    def __repr__(self):
-        return (f"{type(self).__name__}(n={self.n}, bs={self.bs}, shuffle={self.shuffle}, n_classes={self.n_classes}, "
-                f"flipped={int(self.flipped.sum())}, split_idx={self.split_idx})")
+# %% ../nbs/04_data.ipynb #9db9b79c
+@patch
+def __repr__(self:ArrayDL):
+    return (f"{type(self).__name__}(n={self.n}, bs={self.bs}, shuffle={self.shuffle}, n_classes={self.n_classes}, "
+            f"flipped={int(self.flipped.sum())}, split_idx={self.split_idx})")
 
 # %% ../nbs/04_data.ipynb #a2ad2b98
 class NoisyDataLoaders(DataLoaders):
@@ -154,14 +161,15 @@ NOISE_DATASETS = {'cifar100_pair': ('cifar100',), 'cifar100_per_image': ('cifar1
                   'cifar10_pair': ('cifar10',), 'superclass_pair': ('cifar100', 'fashion_pairs')} # noise variants tied to particular datasets
 _AUGMENTABLE = ('cifar10', 'cifar100', 'clothing1m')
 
+# %% ../nbs/04_data.ipynb #71ab4903
 def check_dls_args(name, noise=None, rate=0., valid_pct=0., imbalance=None, augment=None):
     "Raise `ValueError` with the fix if `get_dls` arguments are invalid or incompatible, before any data is loaded"
-    if name not in DATASETS: raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    check_choice('dataset', name, DATASETS)
     if noise is None:
         if rate: raise ValueError(f"rate={rate} but noise=None: name the noise variant, e.g. noise='symmetric' (the paper's); "
                                   f"variants: {', '.join(NOISE_VARIANTS)}")
     else:
-        if noise not in NOISE_VARIANTS: raise ValueError(f"unknown noise variant {noise!r}; known variants: {', '.join(NOISE_VARIANTS)}")
+        check_choice('noise variant', noise, NOISE_VARIANTS)
         if name == 'clothing1m': raise ValueError("Clothing1M's training labels are already noisy (real-world noise): pass noise=None")
         need = NOISE_DATASETS.get(noise)
         if need and name not in need:
@@ -203,11 +211,67 @@ def load_arrays(name:str, # dataset name (all of `DATASETS` but 'clothing1m', wh
     if name == 'imdb': return load_imdb_vectors(path, **kwargs)
     return load_cifar(path, n_classes=10 if name == 'cifar10' else 100, **kwargs)
 
+# %% ../nbs/04_data.ipynb #8ca3a315
 def _imbalance(y, imb, n_classes, seed):
     "`dm_repro.noise.imbalance` from `get_dls`'s argument: a P:N ratio (keep positives, subsample negatives) or a dict"
     kw = dict(variant='binary_ratio', ratio=float(imb)) if not isinstance(imb, dict) else dict(imb)
     return _subsample_imbalance(y, n_classes=n_classes, seed=kw.pop('seed', seed), **kw)
 
+# %% ../nbs/04_data.ipynb #85961247
+def _select(ytr, n_train, imbalance, valid_pct, n_classes, seed, stratify, name):
+    "Training and validation indices into the training arrays: subsample, imbalance, then the validation split"
+    keep = np.arange(len(ytr))
+    if n_train is not None:
+        if n_train > len(ytr): raise ValueError(f"n_train={n_train} but {name} has only {len(ytr)} training examples")
+        keep = split_idxs(ytr, n_train, seed, stratify)[1]
+    imb = None
+    if imbalance is not None:
+        kk, imb = _imbalance(ytr[keep], imbalance, n_classes, seed)
+        keep = keep[kk]
+    n_valid = int(round(valid_pct * len(keep)))
+    tr, va = split_idxs(ytr[keep], n_valid, seed, stratify) if n_valid else (np.arange(len(keep)), np.zeros(0, np.int64))
+    return keep[tr], keep[va], imb
+
+# %% ../nbs/04_data.ipynb #18dacfca
+def _corrupt(clean, coarse, noise, rate, n_classes, noise_seed, noise_kwargs):
+    "The noise record of the training labels `clean` (None for clean labels)"
+    if noise is None: return None
+    return corrupt_labels(clean, noise, None if noise == 'transition' and not rate else rate, n_classes=n_classes,
+                          seed=noise_seed, coarse=None if coarse is None or noise not in COARSE_VARIANTS else coarse,
+                          **(noise_kwargs or {}))
+
+# %% ../nbs/04_data.ipynb #9fc6bc8f
+def _array_loaders(d, tr, va, noisy, bs, val_bs, drop_last, augment, seed, device, name):
+    "Train, valid (the test set when `va` is empty), test and train-eval `ArrayDL`s of the arrays `d`"
+    clean, ytr = d.y_train[tr], d.y_train
+    extra = list(augment) if isinstance(augment, (list, tuple)) else []
+    if name.startswith('cifar'): tfms = cifar_tfms(d.n_classes, augment is None or augment is True, seed) + extra
+    else: tfms = extra or None
+    common = dict(n_classes=d.n_classes, device=device, seed=seed)
+    train = ArrayDL(d.x_train[tr], noisy, clean, bs=bs, shuffle=True, drop_last=drop_last, after_batch=tfms,
+                    split_idx=0, **common)
+    ev = dict(bs=val_bs, shuffle=False, drop_last=False, after_batch=tfms, split_idx=1, **common)
+    test = ArrayDL(d.x_test, d.y_test, d.y_test, **ev)
+    valid = ArrayDL(d.x_train[va], ytr[va], ytr[va], **ev) if len(va) else test.new()
+    return train, valid, test, ArrayDL(d.x_train[tr], noisy, clean, **ev)
+
+# %% ../nbs/04_data.ipynb #f482c625
+def _dls_info(d, tr, va, rec, imb, *, name, n_train, valid_pct, seed, stratify, noise, rate, noise_seed,
+              imbalance, augment, kwargs)->dict:
+    "What `get_dls` built, recorded in `dls.info`"
+    n_valid = len(va)
+    return dict(name=name, n_train=len(tr), n_valid=n_valid if n_valid else len(d.y_test), n_test=len(d.y_test),
+                n_classes=d.n_classes, n_train_available=len(d.y_train), n_train_requested=n_train,
+                valid_pct=valid_pct, valid='split' if n_valid else 'test', split_seed=seed, stratify=stratify,
+                noise=noise, rate=rate, noise_seed=noise_seed,
+                realised_rate=float(rec.rate) if rec is not None else 0., imbalance=imbalance,
+                class_counts_train=np.bincount(d.y_train[tr], minlength=d.n_classes).tolist(),
+                imbalance_counts=imb.counts_after.tolist() if imb is not None else None,
+                augment=augment if not isinstance(augment, (list, tuple)) else [type(t).__name__ for t in augment],
+                noise_hash=rec.content_hash if rec is not None and hasattr(rec, 'content_hash') else None,
+                loader_kwargs={k: v for k, v in kwargs.items()})
+
+# %% ../nbs/04_data.ipynb #448e0f94
 def get_dls(name:str='digits', # dataset: 'digits','fashion_mnist','mnist1d','cifar10','cifar100','clothing1m','imdb'
             noise:str=None, # label-noise variant (`dm_repro.noise.NOISE_VARIANTS`), None for clean labels
             rate:float=0., # noise rate r in [0, 1)
@@ -229,53 +293,23 @@ def get_dls(name:str='digits', # dataset: 'digits','fashion_mnist','mnist1d','ci
     "`NoisyDataLoaders` of dataset `name` with training labels corrupted by `noise` at `rate`, clean valid/test sets"
     check_dls_args(name, noise, rate, valid_pct, imbalance, augment)
     if 'data_seed' in kwargs: kwargs['seed'] = kwargs.pop('data_seed')
-    device = ifnone(device, default_device())
-    val_bs = ifnone(val_bs, 2 * bs)
+    device, val_bs = ifnone(device, default_device()), ifnone(val_bs, 2 * bs)
     if name == 'clothing1m':
-        return _clothing1m_dls(path=path, bs=bs, seed=seed, valid_pct=valid_pct, n_train=n_train, augment=augment, device=device,
-                               val_bs=val_bs, drop_last=drop_last, **kwargs)
+        return _clothing1m_dls(path=path, bs=bs, seed=seed, valid_pct=valid_pct, n_train=n_train, augment=augment,
+                               device=device, val_bs=val_bs, drop_last=drop_last, **kwargs)
     d = load_arrays(name, path, **kwargs)
     ytr, coarse = d.y_train, d.get('coarse_train')
-    keep = np.arange(len(ytr))
-    if n_train is not None:
-        if n_train > len(ytr): raise ValueError(f"n_train={n_train} but {name} has only {len(ytr)} training examples")
-        keep = split_idxs(ytr, n_train, seed, stratify)[1]
-    imb = None
-    if imbalance is not None:
-        kk, imb = _imbalance(ytr[keep], imbalance, d.n_classes, seed)
-        keep = keep[kk]
-    n_valid = int(round(valid_pct * len(keep)))
-    tr, va = split_idxs(ytr[keep], n_valid, seed, stratify) if n_valid else (np.arange(len(keep)), np.zeros(0, np.int64))
-    tr, va = keep[tr], keep[va]
-    clean = ytr[tr]
-    rec = None
-    if noise is not None:
-        rec = corrupt_labels(clean, noise, None if noise == 'transition' and not rate else rate, n_classes=d.n_classes,
-                             seed=noise_seed, coarse=None if coarse is None or noise not in COARSE_VARIANTS else coarse[tr],
-                             **(noise_kwargs or {}))
-    noisy = rec.noisy if rec is not None else clean
-    if len(tr) < bs and drop_last: raise ValueError(f"only {len(tr)} training examples for bs={bs} with drop_last=True: lower bs or pass drop_last=False")
-    extra = list(augment) if isinstance(augment, (list, tuple)) else []
-    if name.startswith('cifar'): tfms = cifar_tfms(d.n_classes, augment is None or augment is True, seed) + extra
-    else: tfms = extra or None
-    common = dict(n_classes=d.n_classes, device=device, seed=seed)
-    train = ArrayDL(d.x_train[tr], noisy, clean, bs=bs, shuffle=True, drop_last=drop_last, after_batch=tfms, split_idx=0, **common)
-    ev = dict(bs=val_bs, shuffle=False, drop_last=False, after_batch=tfms, split_idx=1, **common)
-    test = ArrayDL(d.x_test, d.y_test, d.y_test, **ev)
-    valid = ArrayDL(d.x_train[va], ytr[va], ytr[va], **ev) if n_valid else test.new()
-    v_noisy = _noisy_split(ytr, coarse, va, noise, rate, d.n_classes, noise_seed, noise_kwargs) if n_valid else None
-    train_eval = ArrayDL(d.x_train[tr], noisy, clean, **ev)
-    info = dict(name=name, n_train=len(tr), n_valid=len(va) if n_valid else len(d.y_test), n_test=len(d.y_test), n_classes=d.n_classes,
-                n_train_available=len(ytr), n_train_requested=n_train, valid_pct=valid_pct, valid='split' if n_valid else 'test',
-                split_seed=seed, stratify=stratify, noise=noise, rate=rate, noise_seed=noise_seed,
-                realised_rate=float(rec.rate) if rec is not None else 0., imbalance=imbalance,
-                class_counts_train=np.bincount(clean, minlength=d.n_classes).tolist(),
-                imbalance_counts=imb.counts_after.tolist() if imb is not None else None,
-                augment=augment if not isinstance(augment, (list, tuple)) else [type(t).__name__ for t in augment],
-                noise_hash=rec.content_hash if rec is not None and hasattr(rec, 'content_hash') else None,
-                loader_kwargs={k: v for k, v in kwargs.items()})
-    dls = NoisyDataLoaders(train, valid, test, train_eval, device=device, noise=rec, n_classes=d.n_classes, info=info, splits=(tr, va),
-                           imbalanced=imb)
+    tr, va, imb = _select(ytr, n_train, imbalance, valid_pct, d.n_classes, seed, stratify, name)
+    rec = _corrupt(ytr[tr], None if coarse is None else coarse[tr], noise, rate, d.n_classes, noise_seed, noise_kwargs)
+    noisy = rec.noisy if rec is not None else ytr[tr]
+    if len(tr) < bs and drop_last:
+        raise ValueError(f"only {len(tr)} training examples for bs={bs} with drop_last=True: lower bs or pass drop_last=False")
+    train, valid, test, train_eval = _array_loaders(d, tr, va, noisy, bs, val_bs, drop_last, augment, seed, device, name)
+    v_noisy = _noisy_split(ytr, coarse, va, noise, rate, d.n_classes, noise_seed, noise_kwargs) if len(va) else None
+    info = _dls_info(d, tr, va, rec, imb, name=name, n_train=n_train, valid_pct=valid_pct, seed=seed, stratify=stratify,
+                     noise=noise, rate=rate, noise_seed=noise_seed, imbalance=imbalance, augment=augment, kwargs=kwargs)
+    dls = NoisyDataLoaders(train, valid, test, train_eval, device=device, noise=rec, n_classes=d.n_classes, info=info,
+                           splits=(tr, va), imbalanced=imb)
     dls.valid_noisy_y = None if v_noisy is None else torch.as_tensor(v_noisy, dtype=torch.long)
     return dls
 
@@ -289,11 +323,13 @@ class IndexedTfmdDL(BatchIdxsMixin, TfmdDL):
                 if k in self.__dict__: setattr(res, k, self.__dict__[k])
         return res
 
+# %% ../nbs/04_data.ipynb #f2fe689d
 def _label_dl(dl, y, clean_y, n_classes):
     dl.y, dl.clean_y = torch.as_tensor(y, dtype=torch.long), torch.as_tensor(clean_y, dtype=torch.long)
     dl.flipped, dl.n_classes = (dl.y != dl.clean_y) & (dl.clean_y >= 0), n_classes
     return dl
 
+# %% ../nbs/04_data.ipynb #1ca780d2
 def _clothing1m_dls(path=None, bs=64, seed=0, valid_pct=0., n_train=None, augment=None, device=None, val_bs=None,
                     drop_last=True, num_workers:int=0, size:int=224, resize:int=256):
     "`NoisyDataLoaders` for Clothing1M (see `get_dls`)"

@@ -11,8 +11,8 @@ from fastcore.basics import AttrDict
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_DIR', 'FASHION_STEMS', 'FASHION_CLASSES', 'data_root', 'cache_root', 'split_idxs', 'load_digits_arrays',
-           'read_idx', 'fashion_file', 'load_fashion_mnist', 'file_sha1', 'content_hash', 'cache_file', 'save_cache',
-           'load_cache', 'load_mnist1d', 'load_fashion_pairs']
+           'read_idx', 'fashion_file', 'load_fashion_mnist', 'file_sha1', 'content_hash', 'cache_file', 'atomic_write',
+           'save_cache', 'load_cache', 'load_mnist1d', 'load_fashion_pairs']
 
 # %% ../nbs/04a_data_embedded.ipynb #673488d3
 FASHION_MNIST_DIR = Path('/usr/share/datasets/fashion-mnist') # where Debian's `dataset-fashion-mnist` puts the IDX files
@@ -21,6 +21,7 @@ def data_root()->Path:
     "Folder holding the datasets that must be downloaded: `$DM_REPRO_DATA`, else ~/.cache/dm_repro/data"
     return Path(os.environ.get('DM_REPRO_DATA', '~/.cache/dm_repro/data')).expanduser()
 
+# %% ../nbs/04a_data_embedded.ipynb #2baeedb1
 def cache_root()->Path:
     "Folder for generated data (MNIST-1D arrays, IMDB document vectors): `$DM_REPRO_CACHE`, else ~/.cache/dm_repro"
     return Path(os.environ.get('DM_REPRO_CACHE', '~/.cache/dm_repro')).expanduser()
@@ -74,6 +75,7 @@ def read_idx(fn, # an IDX file, gzipped if its name ends in .gz
     dims = struct.unpack(f'>{nd}I', data[4:4 + 4*nd])
     return np.frombuffer(data, np.uint8, offset=4 + 4*nd).reshape(dims)
 
+# %% ../nbs/04a_data_embedded.ipynb #a38faa60
 def fashion_file(path:Path, # a Fashion-MNIST folder
                  stem:str, # file name without .gz, e.g. 'train-images-idx3-ubyte'
                 )->Path:
@@ -88,6 +90,7 @@ FASHION_STEMS = tuple(f'{s}-{k}-idx{d}-ubyte' for s in ('train', 't10k') for k, 
 
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 
+# %% ../nbs/04a_data_embedded.ipynb #6195c4c5
 def load_fashion_mnist(path=None, # folder with the four IDX files (default: Debian's /usr/share/datasets/fashion-mnist)
                       )->AttrDict:
     "Fashion-MNIST as normalised float32 (N, 1, 28, 28) arrays, 60000 train / 10000 test"
@@ -114,6 +117,7 @@ def file_sha1(fn, # a file
     return _SHA1S[k]
 _SHA1S = {}
 
+# %% ../nbs/04a_data_embedded.ipynb #a4591bb7
 def content_hash(arrs:dict, # name -> array
                 )->str:
     "SHA-1 of the arrays' names, dtypes, shapes and bytes"
@@ -130,19 +134,32 @@ def cache_file(stem:str, # file name prefix, e.g. 'fashion_pairs'
     "The cache file of `key` under `cache_root()`"
     return cache_root()/f"{stem}_{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]}.npz"
 
+# %% ../nbs/04a_data_embedded.ipynb #a39db7ac
+def atomic_write(path, # destination
+                 data, # str or bytes, or a callable that writes to the open binary file it is given
+                ):
+    "Write `data` to `path` atomically: a temporary file in the same folder, fsync, then `os.replace`"
+    path = Path(path); tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, 'wb') as f:
+            if callable(data): data(f)
+            else: f.write(data.encode() if isinstance(data, str) else data)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
+
+# %% ../nbs/04a_data_embedded.ipynb #3150cf6e
 def save_cache(fn:Path, # the cache file (from `cache_file`)
                arrs:dict, # name -> array
                key:dict, # its key, stored next to the arrays
               ):
     "Write `arrs` with their key and content hash to `fn` atomically, or raise ValueError naming the file"
-    tmp = fn.with_name(f'.{fn.name}.{os.getpid()}.tmp.npz')
+    meta = json.dumps(dict(key=key, content_hash=content_hash(arrs)), sort_keys=True)
     try:
         fn.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps(dict(key=key, content_hash=content_hash(arrs)), sort_keys=True)
-        np.savez(tmp, _meta=np.array(meta), **arrs)
-        os.replace(tmp, fn)
+        atomic_write(fn, lambda f: np.savez(f, _meta=np.array(meta), **arrs))
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise ValueError(f"cannot write the cache {fn} ({e.strerror}): remove it, "
                          "or set DM_REPRO_CACHE to a writable folder") from None
 
@@ -162,6 +179,7 @@ def _cache_problem(arrs, key, spec):
             return f"holding {len(arrs[f'x_{s}'])} x_{s} rows for {len(arrs[f'y_{s}'])} labels"
     if meta.get('content_hash') != content_hash(arrs): return "edited or damaged (its content hash differs)"
 
+# %% ../nbs/04a_data_embedded.ipynb #dff14506
 def load_cache(fn:Path, # the cache file (from `cache_file`)
                key:dict, # the key it must have been saved with
                spec:dict, # name -> (dtype, shape) of every array it must hold (None in a shape: any size)
@@ -222,6 +240,7 @@ def _build_fashion_pairs(n_per_class, n_test_per_class, size, seed, path):
     arrs['norm'] = np.array([mean, std])
     return arrs
 
+# %% ../nbs/04a_data_embedded.ipynb #b34906e0
 def load_fashion_pairs(n_per_class:int=100, # training images per class (at most 300: each source image is used once)
                        n_test_per_class:int=30, # test images per class (at most 50)
                        size:int=7, # side of each item after average pooling from 28×28: 4, 7, 14 or 28

@@ -57,14 +57,17 @@ class _CifarUnpickler(pickle.Unpickler):
                                      "numpy arrays, so this file is not from the official release. Replace it with the file from "
                                      "https://www.cs.toronto.edu/~kriz/cifar.html")
 
+# %% ../nbs/04b_data_paper.ipynb #27a08ca3
 def _unpickle(fn):
     "Load one CIFAR pickle with `_CifarUnpickler`; the file's path is named in any error"
     try:
         with open(fn, 'rb') as f: return _CifarUnpickler(f, encoding='bytes').load()
     except pickle.UnpicklingError as e: raise pickle.UnpicklingError(f"{fn}: {e}") from None
 
+# %% ../nbs/04b_data_paper.ipynb #80a52c4f
 def _names(a): return [n.decode() if isinstance(n, bytes) else n for n in a]
 
+# %% ../nbs/04b_data_paper.ipynb #df7b0f89
 def load_cifar(path=None, # `cifar-10-batches-py`/`cifar-100-python`, or a folder containing it (default: `data_root()`)
                n_classes:int=10, # 10 for CIFAR-10, 100 for CIFAR-100
               )->AttrDict:
@@ -98,6 +101,7 @@ def normalize_review(text:str)->str:
     t = re.sub(r'([.",()!?;:])', r' \1 ', t)
     return ' '.join(t.split())
 
+# %% ../nbs/04b_data_paper.ipynb #1bf5af1a
 def load_imdb_texts(path=None, # `aclImdb`, or a folder containing it (default: `data_root()`)
                    )->AttrDict:
     "The reviews of the aclImdb release: texts, labels (1 = positive) and ratings, files sorted by id"
@@ -113,6 +117,7 @@ def load_imdb_texts(path=None, # `aclImdb`, or a folder containing it (default: 
     out.text_unsup = read('train', 'unsup')[0]
     return out
 
+# %% ../nbs/04b_data_paper.ipynb #97b23a45
 def load_imdb_vectors(path=None, # `aclImdb`, or a folder containing it (default: `data_root()`)
                       cache=True, # True: cache under `cache_root()`; a folder: cache there; False: no cache
                       epochs:int=20, # Doc2Vec training epochs (the base code's -iter 20)
@@ -161,8 +166,10 @@ def _read_kv(fn)->dict:
             out[k] = int(v)
     return out
 
+# %% ../nbs/04b_data_paper.ipynb #ce5a8ffd
 def _read_list(fn)->list: return [l.strip() for l in Path(fn).read_text().splitlines() if l.strip()]
 
+# %% ../nbs/04b_data_paper.ipynb #65b5c6aa
 def load_clothing1m(path=None, # the Clothing1M folder (annotation files + images/), or a folder containing `clothing1m/`
                    )->AttrDict:
     "Clothing1M's file lists and labels: noisy training labels, clean validation and test labels, class names"

@@ -21,11 +21,13 @@ class XTransform(ItemTransform):
         return (self.tfm_x(b[0]), *b[1:])
     def tfm_x(self, x): return x
 
+# %% ../nbs/04c_data_tfms.ipynb #aacfcd4a
 class ByteToFloat(XTransform):
     "uint8 images to float32 in [0, 1]"
     order = 0
     def tfm_x(self, x): return x.float().div_(255.) if x.dtype == torch.uint8 else x
 
+# %% ../nbs/04c_data_tfms.ipynb #eb58fbf7
 class NormalizeX(XTransform):
     "Per-channel normalisation (x - mean) / std of (B, C, ...) images"
     order = 90
@@ -35,6 +37,7 @@ class NormalizeX(XTransform):
         sh = (1, -1) + (1,) * (x.ndim - 2)
         return (x - self.mean.to(x.device).view(sh)) / self.std.to(x.device).view(sh)
 
+# %% ../nbs/04c_data_tfms.ipynb #b43c6213
 class RandomCropPad(XTransform):
     "Per-image random `size` crop of the batch zero-padded by `pad` (training only)"
     order, split_idx = 10, 0
@@ -50,6 +53,7 @@ class RandomCropPad(XTransform):
         out = xp.permute(0, 2, 3, 1)[torch.arange(B, device=x.device)[:, None, None], rows, cols]  # (B, s, s, C)
         return out.permute(0, 3, 1, 2).contiguous()
 
+# %% ../nbs/04c_data_tfms.ipynb #f54f33ce
 class RandomFlipX(XTransform):
     "Per-image horizontal flip with probability `p` (training only)"
     order, split_idx = 11, 0
@@ -59,6 +63,7 @@ class RandomFlipX(XTransform):
         m = torch.from_numpy(self.rng.random(x.shape[0]) < self.p).to(x.device)
         return torch.where(m.view(-1, *([1] * (x.ndim - 1))), x.flip(-1), x)
 
+# %% ../nbs/04c_data_tfms.ipynb #d1d62d83
 def cifar_tfms(n_classes:int=10, # 10 or 100: picks the normalisation statistics
                augment:bool=True, # add the paper's random crop (padding 4) and flip for training
                seed:int=0, # seed of the augmentation

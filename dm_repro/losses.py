@@ -6,6 +6,7 @@
 from __future__ import annotations
 import math
 import numbers
+from typing import NamedTuple
 import numpy as np
 import torch
 import torch.nn as nn
@@ -13,10 +14,11 @@ import torch.nn.functional as F
 from .weighting import (EDF, DMEDF, DN_EPS, REL_EPS, batch_max, integral_of,
                                 cce_edf, mae_edf, mse_edf, gce_edf)
 from fastcore.basics import patch
+from .checks import check_choice
 
 # %% auto #0
 __all__ = ['check_number', 'check_inputs', 'log_weight_range', 'log_integral_of', 'DMState', 'dm_coefficients', 'EDFLoss',
-           'dm_grad', 'DMLoss', 'dm_edf', 'released_dm_grad', 'get_loss', 'dm_loss']
+           'dm_grad', 'LossTerms', 'DMLoss', 'dm_edf', 'released_dm_grad', 'dm_loss']
 
 # %% ../nbs/01_losses.ipynb #e7fe96c6
 NORMALISE = ('batch', 'mean', 'integral', 'none')
@@ -41,6 +43,7 @@ def check_number(name:str, # parameter name, for the message
         raise ValueError(f"{name} must be {'>' if strict else '>='} {lo}, got {v}{hint}")
     return v
 
+# %% ../nbs/01_losses.ipynb #d9d19dcd
 def check_inputs(inp:torch.Tensor, # logits, shape (B, C)
                  targ:torch.Tensor, # integer labels, shape (B,)
                  ignore_index:int=-100, # label value that marks an example to ignore
@@ -61,17 +64,20 @@ def check_inputs(inp:torch.Tensor, # logits, shape (B, C)
     lo, hi = torch.aminmax(targ * valid)  # ignored labels count as class 0
     _check_values(*torch.stack([lo, hi, valid.sum(), torch.isfinite(inp).all()]).tolist(), inp.shape[1], ignore_index)
 
+# %% ../nbs/01_losses.ipynb #e63d37bc
 def _check_dtypes(inp, targ):
     if not inp.is_floating_point(): raise ValueError(f"logits must be floating point, got {inp.dtype}")
     if targ.is_floating_point() or targ.dtype == torch.bool:
         raise ValueError(f"labels must be an integer tensor of class indices, got shape {tuple(targ.shape)} "
                          f"and dtype {targ.dtype}; convert one-hot or soft labels with targ.argmax(-1)")
 
+# %% ../nbs/01_losses.ipynb #9a0af846
 def _check_sizes(n, n_c):
     if n == 0: raise ValueError("empty batch: DM normalises weights over the batch and needs at least one example "
                                 "(check the DataLoader's batch size and drop_last)")
     if n_c < 2: raise ValueError(f"need at least 2 classes, got logits with {n_c} column(s)")
 
+# %% ../nbs/01_losses.ipynb #a98c660d
 def _check_values(lo, hi, n_valid, finite, n_c, ignore_index):
     "Raise the fix-it message for bad label values or non-finite logits (values already on the host)"
     if n_valid == 0: raise ValueError(f"every label in the batch equals ignore_index={ignore_index}: nothing to learn from")
@@ -82,6 +88,7 @@ def _check_values(lo, hi, n_valid, finite, n_c, ignore_index):
         raise ValueError("logits contain NaN or inf: the model diverged or overflowed before the loss. "
                          "Lower the learning rate, check the inputs, or use bf16/fp32 instead of fp16")
 
+# %% ../nbs/01_losses.ipynb #10c5608b
 def _diagnose(t, n_c, ignore_index):
     "Slow path after a failed check (out-of-range label or non-finite loss): raise the specific message"
     valid = t != ignore_index
@@ -89,11 +96,50 @@ def _diagnose(t, n_c, ignore_index):
     lo, hi = (int(tv.min()), int(tv.max())) if len(tv) else (0, 0)
     _check_values(lo, hi, int(valid.sum()), False, n_c, ignore_index)
 
+# %% ../nbs/01_losses.ipynb #86ce19e5
+def _norm_batch(log_w, eps, shift, state, ws):
+    "'batch': w / (eps + Σw) over the batch (all processes when `ws` > 1), in log space from the max"
+    if shift is not None and (state is None or isinstance(state.m, float) and state.m == shift): m = shift
+    else:
+        m = batch_max(log_w)
+        if ws > 1: torch.distributed.all_reduce(m, op=torch.distributed.ReduceOp.MAX)
+        if state is not None: m = torch.maximum(m, torch.as_tensor(state.m, dtype=m.dtype, device=m.device))
+    e = (log_w - m).exp_() if torch.is_tensor(m) else (log_w.sub_(m) if m else log_w).exp_()
+    s = e.sum()
+    if ws > 1: torch.distributed.all_reduce(s)
+    if state is not None: s = s + state.s * (math.exp(state.m - m) if isinstance(m, float) else torch.exp(state.m - m))
+    den = s + eps * torch.exp(-m) if torch.is_tensor(m) else s + eps * math.exp(-m)
+    return e.div_(den), DMState(m, s, None), lambda: m + torch.log(den)
+
+# %% ../nbs/01_losses.ipynb #9eb1b7d6
+def _norm_mean(p, log_w, scale, ignored, state):
+    "'mean': w / n over the counted examples (or / Σ scale)"
+    if scale is None: n = p.new_tensor(float(p.numel())) if ignored is None else (~ignored).sum().to(p.dtype)
+    else: n = (scale if ignored is None else scale.masked_fill(ignored, 0)).sum().to(p.dtype)
+    if state is not None: n = n + state.n
+    n = n.clamp(min=1e-30)  # no example counts: zero weights, not NaN
+    return log_w.exp().div_(n), DMState(None, None, n), lambda: torch.log(n)
+
+# %% ../nbs/01_losses.ipynb #d69b2e9c
+def _norm_fixed(log_w, edf, normalise, log_integral, state):
+    "'integral': w / ∫₀¹w, the same for every batch; 'none': w itself"
+    lz = (log_integral_of(edf) if log_integral is None else log_integral) if normalise == 'integral' else 0.
+    return (log_w - lz).exp_(), state, lambda: lz
+
+# %% ../nbs/01_losses.ipynb #7bb04f55
+def _coefs(p, edf, w_hat, log_norm, scale, ignored):
+    "The coefficients ŵ / (2 - 2p): from the EDF's closed form of w / (2(1-p)) where it has one"
+    if type(edf).log_rel is EDF.log_rel: return w_hat / p.mul(-2).add_(2).add_(REL_EPS)  # rounded as the released layer
+    log_rel = edf.log_rel(p) if scale is None else edf.log_rel(p) + scale.log()
+    if ignored is not None: log_rel = log_rel.masked_fill(ignored, -math.inf)
+    return (log_rel - log_norm()).exp_()
+
 # %% ../nbs/01_losses.ipynb #3a3cf8ea
 def _world_size()->int:
     d = torch.distributed
     return d.get_world_size() if d.is_available() and d.is_initialized() else 1
 
+# %% ../nbs/01_losses.ipynb #78942286
 def log_weight_range(edf:EDF, # a weighting function
                      n:int=4097, # grid size on [0, 1]
                     )->tuple:
@@ -102,6 +148,7 @@ def log_weight_range(edf:EDF, # a weighting function
     f = lw[torch.isfinite(lw)]
     return (f.max().item(), f.min().item()) if len(f) else (0., 0.)
 
+# %% ../nbs/01_losses.ipynb #77db2c96
 def log_integral_of(edf:EDF, # a weighting function
                     n:int=20001, # Simpson grid size on [0, 1] (odd)
                    )->float:
@@ -112,6 +159,7 @@ def log_integral_of(edf:EDF, # a weighting function
     k = torch.full((n,), 2., dtype=torch.float64); k[1::2] = 4; k[0] = k[-1] = 1
     return (m + torch.log((k * (lw - m).exp()).sum() / (3 * (n - 1)))).item()
 
+# %% ../nbs/01_losses.ipynb #8075191b
 class DMState:
     "What the batch normaliser carries from one micro-batch to the next under gradient accumulation"
     def __init__(self, m, s, n): self.m, self.s, self.n = m, s, n # shift, Σ exp(log w - shift), Σ counts (for 'mean')
@@ -121,6 +169,7 @@ class DMState:
         m = torch.as_tensor(self.m, dtype=self.s.dtype, device=self.s.device)
         return m + torch.log(self.s + eps * torch.exp(-m))
 
+# %% ../nbs/01_losses.ipynb #76283ace
 def _log_weight(edf, p):
     "log w(p); for the paper's EDF in three operations (the hot path of every training step)"
     if type(edf) is not DMEDF:
@@ -129,6 +178,7 @@ def _log_weight(edf, p):
     u = p if edf.lam == 1 else p.sqrt() if edf.lam == 0.5 else p.pow(edf.lam)
     return torch.addcmul(u, u, p, value=-1).mul_(edf.beta)  # β p^λ (1 - p)
 
+# %% ../nbs/01_losses.ipynb #f0969723
 def _dm_numpy(p:np.ndarray, lam, beta, eps, scale=1):
     "`dm_coefficients` for the CPU hot path (the paper's EDF, 'batch', no shift, one process) in NumPy: c × `scale`, and w and Σw + eps (ŵ = w / (Σw + eps))"
     f = p.dtype.type
@@ -142,6 +192,7 @@ def _dm_numpy(p:np.ndarray, lam, beta, eps, scale=1):
     c *= f(0.5 * scale) / den  # ŵ / (2 - 2p + 1e-6), × scale
     return c, e, den
 
+# %% ../nbs/01_losses.ipynb #8b40c7d3
 def dm_coefficients(p:torch.Tensor, # probability of the labelled class, shape (B,), detached
                     edf:EDF, # the weighting function w(p)
                     normalise:str='batch', # one of 'batch', 'mean', 'integral', 'none'
@@ -154,41 +205,18 @@ def dm_coefficients(p:torch.Tensor, # probability of the labelled class, shape (
                     state:DMState=None, # running state of the batch accumulated so far (gradient accumulation); None: this batch alone
                    )->tuple:
     "Detached coefficients `c` on CCE's gradient, normalised weights `w_hat` = ‖∂L/∂z_i‖₁, and the `DMState` after this batch"
-    if normalise not in NORMALISE: raise ValueError(f"unknown normalise={normalise!r}; choose one of {NORMALISE}")
+    check_choice('normalise', normalise, NORMALISE)
     if p.requires_grad: p = p.detach()  # the coefficients are constants: no gradient flows through them
     log_w = _log_weight(edf, p)
     if scale is not None: log_w = log_w + scale.log()
     if ignored is not None: log_w = log_w.masked_fill_(ignored, -math.inf)
     ws = _world_size() if scope == 'global' else 1
-    if normalise == 'batch':
-        if shift is not None and (state is None or isinstance(state.m, float) and state.m == shift): m = shift
-        else:
-            m = batch_max(log_w)
-            if ws > 1: torch.distributed.all_reduce(m, op=torch.distributed.ReduceOp.MAX)
-            if state is not None: m = torch.maximum(m, torch.as_tensor(state.m, dtype=m.dtype, device=m.device))
-        e = (log_w - m).exp_() if torch.is_tensor(m) else (log_w.sub_(m) if m else log_w).exp_()
-        s = e.sum()
-        if ws > 1: torch.distributed.all_reduce(s)
-        if state is not None: s = s + state.s * (math.exp(state.m - m) if isinstance(m, float) else torch.exp(state.m - m))
-        den = s + eps * torch.exp(-m) if torch.is_tensor(m) else s + eps * math.exp(-m)
-        w_hat, new = e.div_(den), DMState(m, s, None)
-        log_norm = lambda: m + torch.log(den)
+    if normalise == 'batch': w_hat, new, log_norm = _norm_batch(log_w, eps, shift, state, ws)
     elif normalise == 'mean':
-        if scale is None: n = p.new_tensor(float(p.numel())) if ignored is None else (~ignored).sum().to(p.dtype)
-        else: n = (scale if ignored is None else scale.masked_fill(ignored, 0)).sum().to(p.dtype)
-        if state is not None: n = n + state.n
-        n = n.clamp(min=1e-30)  # no example counts: zero weights, not NaN
-        w_hat, new, ws = log_w.exp().div_(n), DMState(None, None, n), 1  # DDP's average of means is the global mean
-        log_norm = lambda: torch.log(n)
-    else:
-        lz = (log_integral_of(edf) if log_integral is None else log_integral) if normalise == 'integral' else 0.
-        w_hat, new = (log_w - lz).exp_(), state
-        log_norm = lambda: lz
-    if type(edf).log_rel is not EDF.log_rel:  # a closed form of w / (2(1-p)), e.g. the beta family's: normalise it the same way
-        log_rel = edf.log_rel(p) if scale is None else edf.log_rel(p) + scale.log()
-        if ignored is not None: log_rel = log_rel.masked_fill(ignored, -math.inf)
-        c = (log_rel - log_norm()).exp_()
-    else: c = w_hat / p.mul(-2).add_(2).add_(REL_EPS)  # 2 - 2p + 1e-6, rounded as the released layer does
+        w_hat, new, log_norm = _norm_mean(p, log_w, scale, ignored, state)
+        ws = 1  # DDP's average of means is the global mean
+    else: w_hat, new, log_norm = _norm_fixed(log_w, edf, normalise, log_integral, state)
+    c = _coefs(p, edf, w_hat, log_norm, scale, ignored)
     if ws > 1: c = c * ws  # cancel DDP's averaging of the processes' gradients
     return c, w_hat, new
 
@@ -209,8 +237,7 @@ class EDFLoss(nn.Module):
                  label_smoothing:float=0., # must be 0: DM's magnitude is defined for the one-hot direction (see the docs)
                 ):
         super().__init__()
-        if reduction not in REDUCTIONS: raise ValueError(f"unknown reduction={reduction!r}; choose one of {REDUCTIONS}")
-        if scope not in SCOPES: raise ValueError(f"unknown scope={scope!r}; choose one of {SCOPES}")
+        check_choice('reduction', reduction, REDUCTIONS); check_choice('scope', scope, SCOPES)
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
             raise TypeError(f"ignore_index must be an int label value, got {ignore_index!r}")
         if isinstance(axis, bool) or not isinstance(axis, int): raise TypeError(f"axis must be an int, got {axis!r}")
@@ -231,8 +258,7 @@ def _check_attr(name, v):
     "`v` checked as EDFLoss's `edf`, `normalise`, `weight` or `eps` (a fix-it error if bad)"
     if name == 'edf' and not isinstance(v, EDF):
         raise TypeError(f"edf must be an EDF from dm_repro.weighting, got {type(v).__name__}")
-    if name == 'normalise' and v not in NORMALISE:
-        raise ValueError(f"unknown normalise={v!r}; choose one of {NORMALISE}")
+    if name == 'normalise': check_choice('normalise', v, NORMALISE)
     if name == 'eps': return check_number('eps', v, 0, strict=True, hint=" (the released layer's 1e-8 in 1/(eps + Σw); "
                                            "eps <= 0 flips or blows up the gradient)")
     if name == 'weight' and v is not None:
@@ -262,6 +288,7 @@ def _derive(self:EDFLoss):
                          _fast=dm and normalise == 'batch' and shift == 0 and self.weight is None,
                          _edf_key=(edf.lam, edf.beta) if dm else None)
 
+# %% ../nbs/01_losses.ipynb #1523eb1d
 @patch
 def __setattr__(self:EDFLoss, name, value):
     "Set an attribute; `edf`, `normalise`, `weight`, `eps` are checked, and what `forward` derives from them re-derived"
@@ -314,6 +341,7 @@ class _DMGrad(torch.autograd.Function):
         gx = ls.exp().mul_(kg)
         return gx.scatter_add_(1, t, kg.neg()), None, None
 
+# %% ../nbs/01_losses.ipynb #84c429a8
 def dm_grad(x:torch.Tensor, # logits with the classes on dim 1, shape (B, C) or (B, C, ...)
             ls:torch.Tensor, # `torch.log_softmax(x, 1)`, detached
             t:torch.Tensor, # integer labels, the shape of `x` without dim 1
@@ -327,9 +355,19 @@ def dm_grad(x:torch.Tensor, # logits with the classes on dim 1, shape (B, C) or 
     return _DMGrad.apply(x, (ls, t, k.view(t.shape)), val)
 
 # %% ../nbs/01_losses.ipynb #1475087b
+class LossTerms(NamedTuple):
+    "What `EDFLoss.terms` computes from a batch, for `forward` and the callbacks"
+    x:torch.Tensor # logits, classes on dim 1
+    ls:torch.Tensor # their detached log-softmax
+    t:torch.Tensor # labels (long)
+    ce:torch.Tensor # detached per-position cross-entropy
+    c:torch.Tensor # gradient coefficients, one per position
+    state:DMState|None # the normaliser's running state (for accumulation)
+
+# %% ../nbs/01_losses.ipynb #e0fbe114
 @patch
-def _terms(self:EDFLoss, inp, targ, check=False, state=None, ls=None):
-    "Logits `x` (classes on dim 1), their detached log-softmax `ls` (computed unless given), labels `t`, detached per-position CE, coefficients `c`, the `DMState`"
+def terms(self:EDFLoss, inp, targ, check=False, state=None, ls=None)->LossTerms:
+    "The batch's `LossTerms`: logits, log-softmax (computed unless `ls` is given), labels, CE, coefficients, state"
     x, t = self._flat(inp, targ)
     if t.dtype != torch.long: t = t.long()
     if x.dtype not in (torch.float32, torch.float64): x = x.float()  # weights in float32 from half-precision logits
@@ -355,14 +393,16 @@ def _terms(self:EDFLoss, inp, targ, check=False, state=None, ls=None):
     shift = None if self.shift is None or scale is not None else self.shift
     c, w_hat, st = dm_coefficients(p, self.edf, self.normalise, ignored, self.eps, scope, self.log_integral, shift, scale, state)
     self.__dict__.update(_lp=p, _lw=w_hat)  # (nn.Module's __setattr__ is slow)
-    return x, ls, t, ce, c, st
+    return LossTerms(x, ls, t, ce, c, st)
+
+EDFLoss._terms = EDFLoss.terms  # (the name `dm_repro.scaling` calls)
 
 # %% ../nbs/01_losses.ipynb #a27b3c7a
 @patch
 def forward(self:EDFLoss, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
     "The batch's cross-entropy (per `reduction`), with DM's gradient"
     red, ls, e = self.reduction, None, self.edf
-    if red not in REDUCTIONS: raise ValueError(f"unknown reduction={red!r}; choose one of {REDUCTIONS}")
+    check_choice('reduction', red, REDUCTIONS)
     if type(e) is DMEDF and (e.lam, e.beta) != self.__dict__.get('_edf_key'): self._derive()  # λ or β changed in place
     if (self._fast and red != 'none' and isinstance(inp, torch.Tensor) and isinstance(targ, torch.Tensor) and inp.is_cpu
         and inp.ndim == 2 and targ.ndim == 1 and targ.dtype is torch.long and inp.dtype in _FLOATS and self.axis in (-1, 1)
@@ -370,7 +410,7 @@ def forward(self:EDFLoss, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
         and (self.scope == 'local' or _world_size() == 1)):
         out, ls = self._forward_cpu(inp, targ, red)
         if out is not None: return out
-    x, ls, t, ce, c, _ = self._terms(inp, targ, self.check, ls=ls)  # (ls: the fast path's, if it gave way to ignored labels)
+    x, ls, t, ce, c, _ = self.terms(inp, targ, self.check, ls=ls)  # (ls: the fast path's, if it gave way to ignored labels)
     n = ce.shape[0]
     if red == 'none': val, k = ce, c * n  # mean over the n positions: Σ c_i ∇ce_i, DM's gradient
     else: val, k = F.nll_loss(ls, t, ignore_index=self.ignore_index, reduction=red), c if red == 'mean' else c * n  # CE's value
@@ -383,6 +423,7 @@ def forward(self:EDFLoss, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
         self._check_coefs(c)
     return dm_grad(x, ls, t, k, val)
 
+# %% ../nbs/01_losses.ipynb #6b545a26
 @patch
 def _check_coefs(self:EDFLoss, c):
     "Raise (on CUDA: assert asynchronously) if the gradient coefficients `c` are NaN or inf"
@@ -445,6 +486,7 @@ class DMLoss(EDFLoss):
     @property
     def beta(self): return self.edf.beta
 
+# %% ../nbs/01_losses.ipynb #56dda640
 def dm_edf(lam:float, # λ >= 0
            beta:float, # β, finite
           )->DMEDF:
@@ -463,53 +505,6 @@ def released_dm_grad(inp:torch.Tensor, # logits (B, C)
     w = torch.exp(beta * p**lam * (1 - p))
     return w[:, None] * (prob - F.one_hot(targ, inp.shape[1])) / (2 - 2*p + 1e-6)[:, None] / (1e-8 + w.sum())
 
-# %% ../nbs/01_losses.ipynb #8f2e32e9
-def _fixed(make): return lambda lam=None, beta=None, q=None: make()
-LOSSES = {
-    'cce':     (_fixed(cce_edf), 'mean'),
-    'mae':     (_fixed(mae_edf), 'mean'),
-    'mse':     (_fixed(mse_edf), 'mean'),
-    'gce':     (lambda lam=None, beta=None, q=None: gce_edf(0.7 if q is None else q), 'mean'),
-    'cce_dn':  (_fixed(cce_edf), 'batch'),
-    'mae_dn':  (_fixed(mae_edf), 'batch'),
-    'mse_dn':  (_fixed(mse_edf), 'batch'),
-    'gce_dn':  (lambda lam=None, beta=None, q=None: gce_edf(0.7 if q is None else q), 'batch'),
-    'dm_beta0': (lambda lam=None, beta=None, q=None: dm_edf(1. if lam is None else lam, 0.), 'batch'),
-    'dm':      (lambda lam=None, beta=None, q=None: dm_edf(lam, beta), 'batch'),
-}
-_EDF_KWARGS = ('normalise', 'reduction', 'ignore_index', 'scope', 'eps', 'check', 'axis', 'weight',
-               'label_smoothing') # the options get_loss passes on
-
-# %% ../nbs/01_losses.ipynb #00de9189
-def get_loss(name:str, # one of `LOSSES` (cce, mae, mse, gce, cce_dn, mae_dn, mse_dn, gce_dn, dm_beta0, dm) or of `dm_repro.zoo.ZOO_LOSSES`
-             lam:float=None, # DM's λ (for 'dm'; 'dm_beta0' defaults to 1)
-             beta:float=None, # DM's β (for 'dm' only)
-             q:float=None, # GCE's q (default 0.7)
-             **kwargs # passed to `EDFLoss` (reduction, ignore_index, scope, ...)
-            )->EDFLoss:
-    "The paper's method or one of its baselines, by name"
-    if not isinstance(name, str): raise TypeError(f"name must be a loss name (str), got {type(name).__name__}")
-    key = name.lower().replace('-', '_')
-    from dm_repro.zoo import ZOO_LOSSES, get_zoo_loss  # lazy: dm_repro.zoo imports this module
-    if key in ZOO_LOSSES: return get_zoo_loss(key, lam=lam, beta=beta, q=q, **kwargs)
-    if key not in LOSSES: raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)} or the zoo's {sorted(ZOO_LOSSES)}")
-    if key not in ('dm', 'dm_beta0') and (lam is not None or beta is not None):
-        raise ValueError(f"loss {name!r} has no λ/β; use 'dm' for derivative manipulation")
-    if key == 'dm_beta0' and beta is not None and beta != 0:
-        raise ValueError(f"'dm_beta0' is DM with β = 0, so beta={beta!r} would be ignored; use get_loss('dm', lam=..., beta={beta!r}) for another β")
-    if key == 'dm' and (lam is None or beta is None):
-        raise ValueError("the 'dm' loss needs both lam (λ) and beta (β), e.g. get_loss('dm', lam=0.5, beta=8)")
-    if q is not None and key not in ('gce', 'gce_dn'): raise ValueError(f"q is GCE's parameter; loss {name!r} does not take it")
-    if q is not None: q = check_number('q', q, 0, strict=True, hint=": GCE's exponent, in (0, 1]")
-    make, normalise = LOSSES[key]
-    if key != 'dm' and 'normalise' in kwargs:
-        raise ValueError(f"loss {name!r} fixes normalise={normalise!r}; for another normaliser use the '_dn' name "
-                         f"(normalise='batch'), 'dm', or EDFLoss(<its EDF>, normalise=...)")
-    bad = [k for k in kwargs if k not in _EDF_KWARGS]
-    if bad: raise ValueError(f"loss {name!r} takes no parameter {bad[0]!r}; its options are {list(_EDF_KWARGS)}")
-    if key == 'dm': return DMLoss(lam, beta, **{'normalise': normalise, **kwargs})
-    return EDFLoss(make(lam=lam, beta=beta, q=q), normalise=normalise, **kwargs)
-
 # %% ../nbs/01_losses.ipynb #ca03a1c3
 def dm_loss(inp:torch.Tensor, # logits, classes on `axis`
             targ:torch.Tensor, # integer labels
@@ -519,3 +514,11 @@ def dm_loss(inp:torch.Tensor, # logits, classes on `axis`
            )->torch.Tensor:
     "Functional DM: the batch's cross-entropy as value, the released layer's DM gradient"
     return DMLoss(lam, beta, **kwargs)(inp, targ)
+
+# %% ../nbs/01_losses.ipynb #9931651f
+_MOVED = {'get_loss': 'dm_repro.registry', 'LOSSES': 'dm_repro.registry'} # names now defined in the registry
+def __getattr__(name):
+    "Import names that moved to `dm_repro.registry` (`from dm_repro.losses import get_loss` keeps working)"
+    if name not in _MOVED: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # at first use: the registry imports this module
+    return getattr(importlib.import_module(_MOVED[name]), name)

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from .checks import check_choice
 
 # %% auto #0
 __all__ = ['HEAD_INITS', 'count_params', 'ShortcutA', 'BasicBlock', 'ResNetCIFAR', 'resnet_cifar', 'Inception', 'GoogLeNetCIFAR',
@@ -19,12 +20,15 @@ def _check_n_classes(n_classes):
     if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
         raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
 
+# %% ../nbs/05_models.ipynb #370d5a81
 def _check_dropout(dropout):
     if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
 
+# %% ../nbs/05_models.ipynb #aa742a92
 def _dropout(p:float)->nn.Module: return nn.Dropout(p) if p > 0 else nn.Identity()
 
+# %% ../nbs/05_models.ipynb #38198575
 def count_params(model:nn.Module, # any torch module
                  trainable:bool=False # count only parameters with `requires_grad`
                 )->int:
@@ -44,8 +48,10 @@ class ShortcutA(nn.Module):
         lo = (self.nf - self.ni) // 2
         return F.pad(x, (0, 0, 0, 0, lo, self.nf - self.ni - lo))
 
+# %% ../nbs/05_models.ipynb #4bb35a6a
 def _conv3x3(ni, nf, stride=1): return nn.Conv2d(ni, nf, 3, stride=stride, padding=1, bias=False)
 
+# %% ../nbs/05_models.ipynb #5063cbdb
 class BasicBlock(nn.Module):
     "Two 3×3 conv-BN layers plus a shortcut, ReLU after the sum (He et al. 2016)"
     def __init__(self, ni:int, nf:int, stride:int=1, shortcut:str='B'): # in/out channels, stride of the first conv, 'A' or 'B'
@@ -60,6 +66,7 @@ class BasicBlock(nn.Module):
         out = self.bn2(self.conv2(out))
         return F.relu(out + self.shortcut(x))
 
+# %% ../nbs/05_models.ipynb #990a80d1
 class ResNetCIFAR(nn.Module):
     "CIFAR ResNet: 3×3 stem, three stages of `n` basic blocks (16/32/64 channels), global average pool, linear"
     def __init__(self, n:int, n_classes:int=10, in_ch:int=3, dropout:float=0., shortcut:str='B', widths=(16, 32, 64),
@@ -81,6 +88,7 @@ class ResNetCIFAR(nn.Module):
         x = self.layer3(self.layer2(self.layer1(self.stem(x))))
         return self.fc(self.drop(self.pool(x).flatten(1)))
 
+# %% ../nbs/05_models.ipynb #0b370583
 def resnet_cifar(depth:int=44, # 6n+2: 20, 32, 44, 56, 110, ...
                  n_classes:int=100, # number of outputs
                  in_ch:int=3, # input channels (3 for CIFAR)
@@ -102,6 +110,7 @@ def resnet_cifar(depth:int=44, # 6n+2: 20, 32, 44, 56, 110, ...
 # %% ../nbs/05_models.ipynb #d1863fca
 def _cbr(ni, nf, ks): return [nn.Conv2d(ni, nf, ks, padding=ks // 2), nn.BatchNorm2d(nf), nn.ReLU(inplace=True)]
 
+# %% ../nbs/05_models.ipynb #cab48025
 class Inception(nn.Module):
     "GoogLeNet V1 inception module: concatenation of 1×1, 3×3, factorised 5×5 (two 3×3) and pool-projection branches"
     def __init__(self, ni:int, n1:int, n3r:int, n3:int, n5r:int, n5:int, npool:int): # in channels, then branch widths as in Szegedy et al. Table 1
@@ -119,6 +128,7 @@ _GOOGLENET_CFG = [ # name, (n1, n3r, n3, n5r, n5, npool); 'pool' = 3×3/2 max po
     ('d4', (112, 144, 288, 32, 64, 64)), ('e4', (256, 160, 320, 32, 128, 128)), 'pool',
     ('a5', (256, 160, 320, 32, 128, 128)), ('b5', (384, 192, 384, 48, 128, 128))]
 
+# %% ../nbs/05_models.ipynb #7991dfac
 class GoogLeNetCIFAR(nn.Module):
     "GoogLeNet V1 with a 3×3/192 stem for 32×32 inputs: inception 3a–5b, global average pool, linear"
     def __init__(self, n_classes:int=10, in_ch:int=3, dropout:float=0.):
@@ -132,6 +142,7 @@ class GoogLeNetCIFAR(nn.Module):
         self.pool, self.drop, self.fc = nn.AdaptiveAvgPool2d(1), _dropout(dropout), nn.Linear(ni, n_classes)
     def forward(self, x): return self.fc(self.drop(self.pool(self.inceptions(self.stem(x))).flatten(1)))
 
+# %% ../nbs/05_models.ipynb #3db5504d
 def googlenet_cifar(n_classes:int=10, # number of outputs
                     in_ch:int=3, # input channels
                     dropout:float=0., # dropout before the final linear layer (the ImageNet GoogLeNet used 0.4)
@@ -146,6 +157,7 @@ def _find_imagenet_weights(hub_dir, v1_name):
     cands = [d / v1_name] + sorted(p for p in d.glob('resnet50-*.pth') if p.name != v1_name)
     return next((p for p in cands if p.is_file()), None), d
 
+# %% ../nbs/05_models.ipynb #80dd00a9
 def _load_state(path):
     sd = torch.load(path, map_location='cpu', weights_only=True)
     for k in ('model', 'state_dict'):
@@ -154,6 +166,7 @@ def _load_state(path):
     sd = {(k[7:] if k.startswith('module.') else k): v for k, v in sd.items()}
     return {('fc.' + k[5:] if k.startswith('fc.1.') else k): v for k, v in sd.items()}  # head saved with dropout
 
+# %% ../nbs/05_models.ipynb #f8f954f2
 def resnet50(n_classes:int=14, # number of outputs (Clothing 1M has 14 classes)
              weights=None, # None (random init), 'imagenet' (look in torchvision's cache), or a path to a state dict file
              dropout:float=0., # dropout before the final linear layer
@@ -191,6 +204,7 @@ def resnet50(n_classes:int=14, # number of outputs (Clothing 1M has 14 classes)
             raise ValueError(f"{path} is not a torchvision ResNet-50 state dict: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return _resnet50_head(model, n_classes, dropout)
 
+# %% ../nbs/05_models.ipynb #627c6d14
 def _resnet50_head(model, n_classes, dropout, keep=False):
     fc = model.fc if keep else nn.Linear(model.fc.in_features, n_classes)
     model.fc = nn.Sequential(_dropout(dropout), fc) if dropout > 0 else fc
@@ -213,6 +227,7 @@ def mlp(n_in:int, # input features (the input is flattened first): 64 for digits
         ni = nh
     return nn.Sequential(*layers, nn.Linear(ni, n_classes))
 
+# %% ../nbs/05_models.ipynb #655cd61e
 def imdb_mlp(n_in:int=100, # document-vector size (PV-DBOW, 100-d)
              n_hidden:int=8, # hidden ReLU units (8 in the paper)
              n_classes:int=2, # sentiment classes
@@ -237,6 +252,7 @@ class FMNISTCNN(nn.Module):
         if x.shape[-2:] != (28, 28): raise ValueError(f"fmnist_cnn expects 28x28 images, got {tuple(x.shape)}; use resnet_cifar(in_ch=1) for other sizes")
         return self.head(self.features(x))
 
+# %% ../nbs/05_models.ipynb #908d8174
 def fmnist_cnn(n_classes:int=10, # number of outputs
                dropout:float=0., # dropout before the final linear layer
                in_ch:int=1, # input channels
@@ -260,5 +276,5 @@ def get_model(name:str, # a key of `MODELS`: 'resnet20/32/44/56/110', 'resnet' (
               **kwargs # passed to the builder (e.g. `n_in` for 'mlp', `dropout`, `weights` for 'resnet50')
              )->nn.Module:
     "Build the model registered as `name` with `n_classes` outputs"
-    if name not in MODELS: raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
+    check_choice('model', name, MODELS)
     return MODELS[name](n_classes=n_classes, **kwargs)

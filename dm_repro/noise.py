@@ -8,6 +8,8 @@ import hashlib, json
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
+from .checks import check_choice
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['NOISE_VARIANTS', 'COARSE_VARIANTS', 'IMBALANCE_VARIANTS', 'CIFAR100_COARSE', 'CIFAR10_PAIRS', 'content_hash',
@@ -30,6 +32,7 @@ def _as_labels(labels, name='labels')->np.ndarray:
             raise ValueError(f"{name} must hold integer class indices, got dtype {a.dtype}; convert them with .astype(int)")
     return a.astype(np.int64)
 
+# %% ../nbs/03_noise.ipynb #dc7ca1d2
 def _n_classes(y, n_classes=None)->int:
     "Check `y` lies in [0, n_classes) and return n_classes (max(y)+1 when None)"
     if n_classes is None:
@@ -42,17 +45,20 @@ def _n_classes(y, n_classes=None)->int:
                          "pass the right n_classes= or map the labels to 0..C-1 first")
     return n_classes
 
+# %% ../nbs/03_noise.ipynb #1a88a54a
 def _check_rate(rate, variant)->float:
     if rate is None: raise ValueError(f"variant {variant!r} needs a noise rate: pass rate= in [0, 1), e.g. 0.4 for 40 %")
     r = float(rate)
     if not 0 <= r < 1: raise ValueError(f"rate must be in [0, 1), got {rate}; pass the noise rate as a fraction, e.g. 0.4 for 40 %")
     return r
 
+# %% ../nbs/03_noise.ipynb #10715990
 def _check_seed(seed)->int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int so the corruption can be reproduced, got {seed!r}")
     return int(seed)
 
+# %% ../nbs/03_noise.ipynb #54b2f018
 def _floor(x:float)->int:
     "⌊x⌋ robust to float error (0.29*100 is 28.999999999999996 in binary)"
     return int(np.floor(x + 1e-9))
@@ -127,29 +133,35 @@ class NoisyLabels:
         "sha256 of the noisy labels + variant + nominal rate + seed (see `content_hash`)"
         return content_hash(self.noisy, self.variant, self.nominal_rate, self.seed)
 
-    def realised_transition(self)->np.ndarray:
-        "Empirical (C, C) matrix: counts of (clean i, noisy j) over counts of clean i; NaN rows for absent classes"
-        C = self.n_classes
-        cnt = np.bincount(self.clean * C + self.noisy, minlength=C*C).reshape(C, C).astype(np.float64)
-        with np.errstate(invalid='ignore', divide='ignore'): return cnt / cnt.sum(1, keepdims=True)
-
-    def expected_rate(self)->float:
-        "Noise rate the nominal matrix implies on these clean labels: sum_c pi_c (1 - T[c, c])"
-        if not len(self.clean): return 0.0
-        pi = np.bincount(self.clean, minlength=self.n_classes) / len(self.clean)
-        return float(pi @ (1 - np.diag(self.transition)))
-
-    def subset(self, idx)->NoisyLabels:
-        "The same corruption restricted to the examples `idx` (e.g. those an imbalance step keeps)"
-        idx = np.asarray(idx)
-        return NoisyLabels(self.noisy[idx], self.clean[idx], self.transition, self.variant, self.nominal_rate,
-                           self.seed, self.n_classes, dict(self.info))
-
     def __len__(self): return len(self.noisy)
     def __repr__(self):
         nr = 'None' if self.nominal_rate is None else f"{self.nominal_rate:g}"
         return (f"NoisyLabels(variant={self.variant!r}, n={len(self)}, n_classes={self.n_classes}, nominal_rate={nr}, "
                 f"rate={self.rate:.4f}, seed={self.seed}, hash={self.content_hash[:12]})")
+
+# %% ../nbs/03_noise.ipynb #12af099d
+@patch
+def realised_transition(self:NoisyLabels)->np.ndarray:
+    "Empirical (C, C) matrix: counts of (clean i, noisy j) over counts of clean i; NaN rows for absent classes"
+    C = self.n_classes
+    cnt = np.bincount(self.clean * C + self.noisy, minlength=C*C).reshape(C, C).astype(np.float64)
+    with np.errstate(invalid='ignore', divide='ignore'): return cnt / cnt.sum(1, keepdims=True)
+
+# %% ../nbs/03_noise.ipynb #3ba97342
+@patch
+def expected_rate(self:NoisyLabels)->float:
+    "Noise rate the nominal matrix implies on these clean labels: sum_c pi_c (1 - T[c, c])"
+    if not len(self.clean): return 0.0
+    pi = np.bincount(self.clean, minlength=self.n_classes) / len(self.clean)
+    return float(pi @ (1 - np.diag(self.transition)))
+
+# %% ../nbs/03_noise.ipynb #2165c521
+@patch
+def subset(self:NoisyLabels, idx)->NoisyLabels:
+    "The same corruption restricted to the examples `idx` (e.g. those an imbalance step keeps)"
+    idx = np.asarray(idx)
+    return NoisyLabels(self.noisy[idx], self.clean[idx], self.transition, self.variant, self.nominal_rate,
+                       self.seed, self.n_classes, dict(self.info))
 
 # %% ../nbs/03_noise.ipynb #6f544563
 def _sym_T(C, r):
@@ -258,6 +270,20 @@ def _transition(y, r, C, rng, T):
         noisy[idx] = np.minimum(np.searchsorted(cdf[c], u[idx], side='right'), C - 1)
     return noisy, T, {}
 
+# %% ../nbs/03_noise.ipynb #f9dd0f2b
+def _corrupt_transition(y, rate, transition, n_classes, seed)->NoisyLabels:
+    "`corrupt_labels` for the variant 'transition': each label redrawn from its row of the matrix"
+    variant = 'transition'
+    if transition is None: raise ValueError("variant 'transition' needs transition=: a (C, C) row-stochastic matrix")
+    T = _check_transition(transition, n_classes)
+    C = _n_classes(y, T.shape[0])
+    exp = float(np.bincount(y, minlength=C) @ (1 - np.diag(T)) / max(len(y), 1))
+    if rate is not None and abs(_check_rate(rate, variant) - exp) > 0.01:
+        raise ValueError(f"rate={rate} disagrees with the transition matrix, whose expected rate on these labels is {exp:.4f}; "
+                         "the matrix defines the noise: pass rate=None")
+    noisy, T, info = _transition(y, exp, C, np.random.default_rng(seed), T)
+    return NoisyLabels(noisy, y, T, variant, exp, seed, C, info)
+
 # %% ../nbs/03_noise.ipynb #47bd720f
 def corrupt_labels(labels, # clean labels in [0, C): numpy array, list or torch tensor
                    variant:str, # noise variant, one of `NOISE_VARIANTS`
@@ -268,8 +294,7 @@ def corrupt_labels(labels, # clean labels in [0, C): numpy array, list or torch 
                    transition=None, # (C, C) row-stochastic matrix; variant 'transition' only
                   )->NoisyLabels:
     "Corrupt `labels` with the named noise `variant` at `rate`, reproducibly from `seed`; returns numpy int64 labels"
-    if variant not in NOISE_VARIANTS:
-        raise ValueError(f"unknown variant {variant!r} for corrupt_labels; known variants: {', '.join(NOISE_VARIANTS)}")
+    check_choice('noise variant', variant, NOISE_VARIANTS)
     if transition is not None and variant != 'transition':
         raise ValueError(f"transition= is only used by variant 'transition', not {variant!r}")
     y, seed = _as_labels(labels), _check_seed(seed)
@@ -278,16 +303,7 @@ def corrupt_labels(labels, # clean labels in [0, C): numpy array, list or torch 
             raise ValueError(f"cifar10_pair maps CIFAR-10 class indices and needs n_classes=10, got {n_classes}; "
                              "use variant 'pair' (c -> c+1 mod C) or 'transition' for other label sets")
         n_classes = 10
-    if variant == 'transition':
-        if transition is None: raise ValueError("variant 'transition' needs transition=: a (C, C) row-stochastic matrix")
-        T = _check_transition(transition, n_classes)
-        C = _n_classes(y, T.shape[0])
-        exp = float(np.bincount(y, minlength=C) @ (1 - np.diag(T)) / max(len(y), 1))
-        if rate is not None and abs(_check_rate(rate, variant) - exp) > 0.01:
-            raise ValueError(f"rate={rate} disagrees with the transition matrix, whose expected rate on these labels is {exp:.4f}; "
-                             "the matrix defines the noise: pass rate=None")
-        noisy, T, info = _transition(y, exp, C, np.random.default_rng(seed), T)
-        return NoisyLabels(noisy, y, T, variant, exp, seed, C, info)
+    if variant == 'transition': return _corrupt_transition(y, rate, transition, n_classes, seed)
     r, C = _check_rate(rate, variant), _n_classes(y, n_classes)
     if variant not in COARSE_VARIANTS and coarse is not None:
         raise ValueError(f"coarse= is only used by the cifar100_* and superclass_pair variants, not {variant!r}")
@@ -320,6 +336,7 @@ class Imbalanced:
         return (f"Imbalanced(variant={self.variant!r}, params={self.params}, seed={self.seed}, "
                 f"kept {len(self.keep)} of {int(self.counts_before.sum())}, counts_after={self.counts_after.tolist()})")
 
+# %% ../nbs/03_noise.ipynb #ea578529
 def imbalance(labels, # class labels in [0, C): numpy array, list or torch tensor
               variant:str, # profile: 'binary_ratio', 'long_tail_exp' or 'long_tail_step'
               ratio:float|None=None, # binary_ratio: P:N of kept positives to negatives, e.g. 10 or 50
@@ -330,8 +347,7 @@ def imbalance(labels, # class labels in [0, C): numpy array, list or torch tenso
               seed:int=0, # seed of the numpy Generator that draws the subsample
              )->tuple:
     "Subsample to an imbalanced class profile; returns `(keep, Imbalanced)` with `keep` sorted int64 indices"
-    if variant not in IMBALANCE_VARIANTS:
-        raise ValueError(f"unknown variant {variant!r} for imbalance; known variants: {', '.join(IMBALANCE_VARIANTS)}")
+    check_choice('imbalance variant', variant, IMBALANCE_VARIANTS)
     y, seed = _as_labels(labels), _check_seed(seed)
     C = _n_classes(y, n_classes); counts = np.bincount(y, minlength=C)
     if variant == 'binary_ratio':
@@ -369,6 +385,7 @@ def _jsonable(v):
     if isinstance(v, np.generic): return v.item()
     return v
 
+# %% ../nbs/03_noise.ipynb #85f3f494
 @dataclass(eq=False, repr=False)
 class Corruption:
     "Noise and imbalance applied in a recorded order: the kept indices and the noisy labels of those examples"
@@ -396,6 +413,7 @@ class Corruption:
         return (f"Corruption(order={self.order}, kept={len(self.keep)}, variant={self.noise.variant!r}, "
                 f"rate={self.rate:.4f}, seed={self.seed}, hash={self.content_hash[:12]})")
 
+# %% ../nbs/03_noise.ipynb #85e3163a
 def corrupt(labels, # clean labels in [0, C): numpy array, list or torch tensor
             steps:list, # [(name, kwargs), ...] with name 'noise' (once) or 'imbalance' (at most once), in order
             seed:int=0, # seed from which each step without its own `seed` gets one
@@ -451,6 +469,7 @@ def save_noisy(rec, # a `NoisyLabels` or `Corruption`
     np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
     return path
 
+# %% ../nbs/03_noise.ipynb #fc644bd2
 def load_noisy(path, # a file written by `save_noisy`
                expect_hash:str|None=None, # content hash the caller expects; a mismatch raises ValueError
               ):

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
-from .config import RunConfig, _choices
+from .config import RunConfig
+from .checks import check_choice
 from .runs import read_summary, read_json, check_run, atomic_write
 
 # %% auto #0
@@ -108,9 +109,11 @@ def _fmt(m, s, n)->str:
     if m != m: return '–'
     return f"{m:.1f}" if n < 2 or s != s else f"{m:.1f} ± {s:.1f}"
 
+# %% ../nbs/06e_report.ipynb #d46aeb21
 def _sort_key_setting(c): return (c.get('noise') is not None and bool(c.get('rate')), str(c.get('noise')), c.get('rate') or 0)
 def _sort_key_method(c): return (list(LOSS_LABELS).index(c['loss']) if c['loss'] in LOSS_LABELS else 99, c.get('lam') or 0)
 
+# %% ../nbs/06e_report.ipynb #928079d8
 def table_markdown(df:pd.DataFrame, # `aggregate`'s table
                    metrics:dict=None, # {column: title} of the statistics to show
                    title:str='results', # heading
@@ -171,7 +174,7 @@ def aggregate(root, # a sweep's results folder (or any folder of run folders)
               plots:bool=True, # also write curves.png
              )->pd.DataFrame: # one row per cell; `.attrs['left_out']` lists the runs left out
     "Mean ± std over seeds of best/final test accuracy and the training-fit statistics, one row per (setting, method)"
-    _choices('phase', phase, ('final', 'select'))
+    check_choice('phase', phase, ('final', 'select'))
     if not Path(root).is_dir(): raise ValueError(f"results folder {root} does not exist or is not a folder: give a sweep's results folder")
     runs, left = scan_runs(root, phase)
     if not runs:

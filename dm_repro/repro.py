@@ -80,6 +80,7 @@ def fmt(t:pd.DataFrame, # `mean_std`'s output
     for m, name in METRICS.items(): out[name] = [f"{a:.1f} ± {b:.1f}" for a, b in zip(t[f'{m}_mean'], t[f'{m}_std'])]
     return out.set_index(['row', 'method'])
 
+# %% ../nbs/09_repro.ipynb #966d7152
 def pivot(t:pd.DataFrame, # `mean_std`'s output
           metric='final_test_acc', # one of `METRICS`
          )->pd.DataFrame:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, sys, json, time, random, platform, signal, subprocess, datetime, tempfile, warnings
 from pathlib import Path
+from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 import torch
@@ -16,28 +17,17 @@ from fastai.callback.channelslast import ChannelsLast
 from .callback import WeightRecorder
 from .config import RunConfig
 from .train import get_learner, evaluate
+from .data_embedded import atomic_write
 
 # %% auto #0
-__all__ = ['KILL_ENV', 'SWEEP_CHILD_ENV', 'CURVE_COLS', 'LEGACY_CURVE_COLS', 'RunCorrupt', 'atomic_write', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'RunRecorder', 'write_curves',
-           'default_threads', 'oversubscribed', 'environment', 'env_changes', 'read_json', 'read_summary', 'is_done',
-           'check_run', 'check_run_dir', 'summarise', 'uses_conv2d', 'run']
+__all__ = ['KILL_ENV', 'SWEEP_CHILD_ENV', 'CURVE_COLS', 'LEGACY_CURVE_COLS', 'RunCorrupt', 'rng_state', 'set_rng_state',
+           'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'RunRecorder', 'write_curves', 'default_threads',
+           'oversubscribed', 'environment', 'env_changes', 'read_json', 'read_summary', 'is_done', 'check_run',
+           'check_run_dir', 'summarise', 'uses_conv2d', 'run']
 
 # %% ../nbs/06c_runs.ipynb #0b386519
 class RunCorrupt(ValueError):
     "A run folder holds a damaged file; the message names it and says what to do"
-
-# %% ../nbs/06c_runs.ipynb #c438e988
-def atomic_write(path, # destination
-                 data, # str or bytes, or a callable that writes to the open binary file it is given
-                ):
-    "Write `data` to `path` atomically: a temporary file in the same folder, fsync, then `os.replace`"
-    path = Path(path); tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, 'wb') as f:
-        if callable(data): data(f)
-        else: f.write(data.encode() if isinstance(data, str) else data)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 # %% ../nbs/06c_runs.ipynb #6f8efe20
 def _rng_owners(dl)->dict:
@@ -51,11 +41,13 @@ def _rng_owners(dl)->dict:
         for i, t in enumerate(getattr(getattr(dl, tl, None), 'fs', []) or []): scan(f"{tl}.{i}.{type(t).__name__}.", t)
     return out
 
+# %% ../nbs/06c_runs.ipynb #6ca55d63
 def _get_rng(g):
     if isinstance(g, random.Random): return ('random', g.getstate())
     if isinstance(g, np.random.Generator): return ('numpy', json.dumps(g.bit_generator.state))
     return ('torch', g.get_state())
 
+# %% ../nbs/06c_runs.ipynb #5abfe08b
 def _set_rng(owner, attr, st):
     kind, s = st
     g = getattr(owner, attr)
@@ -262,6 +254,7 @@ def read_summary(run_dir, # a finished run's folder
     "The summary of a finished run"
     return read_json(Path(run_dir) / 'summary.json')
 
+# %% ../nbs/06c_runs.ipynb #83ac7327
 def is_done(run_dir)->bool:
     "Whether the run in `run_dir` has finished"
     return (Path(run_dir) / 'done').exists()
@@ -333,6 +326,7 @@ def _clean(v):
     if isinstance(v, (np.integer,)): return int(v)
     return v
 
+# %% ../nbs/06c_runs.ipynb #011ac447
 def summarise(rows:list, # the run's curves
               learn:Learner=None, # the trained Learner (adds data sizes and the noise record)
              )->dict: # the contents of summary.json (without run_id and train_seconds)
@@ -403,55 +397,83 @@ def run(cfg:RunConfig|dict, # the config (a `RunConfig` or a dict of its fields)
     cfg = RunConfig.from_dict(cfg)
     rd = Path(run_dir) if run_dir is not None else Path(out) / cfg.run_id
     check_run_dir(rd, cfg)
-    rerun = None
-    if is_done(rd):
-        missing = [f for f in ('summary.json', 'curves.csv') if not (rd / f).exists()]
-        if not missing:
-            if verbose: print(f"{rd.name}: finished earlier, skipped")
-            return read_summary(rd)
-        rerun = f"finished earlier but {', '.join(missing)} missing: trained again"
-    threads0, det0 = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    bench0 = torch.backends.cudnn.benchmark
-    torch.set_num_threads(threads or default_threads())
-    try:
+    s, rerun = _skip_finished(rd, verbose)
+    if s is not None: return s
+    with _torch_settings(threads):
         learn = get_learner(cfg, device, data_path)
         _writable(rd)
         with _Lock(rd / '.lock') as mine:
             if not mine:
                 if verbose: print(f"{rd.name}: running in another process, skipped")
                 return None
-            if rerun:
-                if verbose: print(f"{rd.name}: {rerun}")
-                for f in ('done', 'summary.json', 'curves.csv'): (rd / f).unlink(missing_ok=True)
-            if is_done(rd): return read_summary(rd)
-            check_run_dir(rd, cfg)
-            for t in rd.glob('.*.tmp*'): t.unlink()
-            if not (rd / 'config.json').exists(): atomic_write(rd / 'config.json', json.dumps(cfg.to_dict(), indent=1))
+            s = _claim(rd, cfg, rerun, verbose)
+            if s is not None: return s
             ck = load_checkpoint(rd / 'ckpt.pth') if (rd / 'ckpt.pth').exists() else None
-            start = ck['epoch'] if ck else 0
-            t0 = time.time()
+            start, t0 = (ck['epoch'] if ck else 0), time.time()
             cl = uses_conv2d(learn.model) if channels_last is None else channels_last
             sessions = _start_session(rd, learn, start, ck is not None, allow_env_change, rerun,
                                       os.environ.get(SWEEP_CHILD_ENV) is None if check_load is None else check_load, cl)
             if ck is not None: restore_checkpoint(learn, ck)
             rec = RunRecorder(rd, cfg.eval_every, start, ck['rows'] if ck else [], cfg.iters, None if ck else _kill_at())
-            on_cuda = learn.dls.device is not None and torch.device(learn.dls.device).type == 'cuda'
-            # CPU kernels are deterministic at a fixed thread count (the resume tests check it); the switch costs a 2 s import of
-            # torch's compiler stack per process, so it is set on accelerators only
-            if on_cuda: torch.use_deterministic_algorithms(True, warn_only=True); torch.backends.cudnn.benchmark = False
-            cbs = [rec, *([ChannelsLast()] if cl else []), *L(cbs)]
-            if progress: learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
-            else:
-                with learn.no_bar(), learn.no_logging(): learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
-            sessions[-1]['seconds'] = round(time.time() - t0, 3)
-            atomic_write(rd / 'env.json', json.dumps(dict(sessions=sessions), indent=1))
-            s = dict(run_id=cfg.run_id) | summarise(rec.rows, learn) | dict(train_seconds=round(sum(x.get('seconds', 0) for x in sessions), 3))
-            atomic_write(rd / 'summary.json', json.dumps(s, indent=1))
-            atomic_write(rd / 'done', '')
-            (rd / 'ckpt.pth').unlink(missing_ok=True)
-            if verbose: print(f"{rd.name}: best test acc {s['best_test_acc']:.4f}, final {s['final_test_acc']:.4f} "
-                              f"({s['epochs']} epochs, {sessions[-1]['seconds']:.1f} s)")
-            return s
+            _fit(learn, rec, cl, cbs, start, progress)
+            return _finish(rd, cfg, rec, learn, sessions, t0, verbose)
+
+# %% ../nbs/06c_runs.ipynb #419942a0
+@contextmanager
+def _torch_settings(threads:int=None):
+    "Run with `threads` torch threads; restore the thread count, cuDNN benchmarking and determinism afterwards"
+    threads0, det0 = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    bench0 = torch.backends.cudnn.benchmark
+    torch.set_num_threads(threads or default_threads())
+    try: yield
     finally:
         torch.set_num_threads(threads0); torch.backends.cudnn.benchmark = bench0
         if torch.are_deterministic_algorithms_enabled() != det0: torch.use_deterministic_algorithms(det0)
+
+# %% ../nbs/06c_runs.ipynb #dc03f15d
+def _skip_finished(rd:Path, verbose:bool)->tuple:
+    "(summary, None) for a finished run; (None, why) for one whose files must be re-made; else (None, None)"
+    if not is_done(rd): return None, None
+    missing = [f for f in ('summary.json', 'curves.csv') if not (rd / f).exists()]
+    if missing: return None, f"finished earlier but {', '.join(missing)} missing: trained again"
+    if verbose: print(f"{rd.name}: finished earlier, skipped")
+    return read_summary(rd), None
+
+# %% ../nbs/06c_runs.ipynb #5b2f2506
+def _claim(rd:Path, cfg:RunConfig, rerun:str|None, verbose:bool)->dict|None:
+    "Under the lock: clear a re-run's files and temporary leftovers, write config.json; a finished run's summary"
+    if rerun:
+        if verbose: print(f"{rd.name}: {rerun}")
+        for f in ('done', 'summary.json', 'curves.csv'): (rd / f).unlink(missing_ok=True)
+    if is_done(rd): return read_summary(rd)
+    check_run_dir(rd, cfg)
+    for t in rd.glob('.*.tmp*'): t.unlink()
+    if not (rd / 'config.json').exists(): atomic_write(rd / 'config.json', json.dumps(cfg.to_dict(), indent=1))
+
+# %% ../nbs/06c_runs.ipynb #805d1cb3
+def _fit(learn, rec, channels_last:bool, cbs, start:int, progress:bool):
+    "Train from epoch `start` to the end with the recorder `rec` (and deterministic kernels on CUDA)"
+    on_cuda = learn.dls.device is not None and torch.device(learn.dls.device).type == 'cuda'
+    # CPU kernels are deterministic at a fixed thread count (the resume tests check it); the switch costs a 2 s
+    # import of torch's compiler stack per process, so it is set on accelerators only
+    if on_cuda: torch.use_deterministic_algorithms(True, warn_only=True); torch.backends.cudnn.benchmark = False
+    cbs = [rec, *([ChannelsLast()] if channels_last else []), *L(cbs)]
+    if progress and sys.stdout.isatty(): learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
+    elif progress:  # not a terminal (a log file, a pipe): fastai's epoch table as one plain line per epoch, no bar frames
+        with learn.no_bar(): learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
+    else:
+        with learn.no_bar(), learn.no_logging(): learn.fit(learn.n_epoch_total, start_epoch=start, cbs=cbs)
+
+# %% ../nbs/06c_runs.ipynb #6fc3e52c
+def _finish(rd:Path, cfg:RunConfig, rec, learn, sessions:list, t0:float, verbose:bool)->dict:
+    "Record the session's time, write summary.json and `done`, drop the checkpoint; the summary"
+    sessions[-1]['seconds'] = round(time.time() - t0, 3)
+    atomic_write(rd / 'env.json', json.dumps(dict(sessions=sessions), indent=1))
+    s = (dict(run_id=cfg.run_id) | summarise(rec.rows, learn)
+         | dict(train_seconds=round(sum(x.get('seconds', 0) for x in sessions), 3)))
+    atomic_write(rd / 'summary.json', json.dumps(s, indent=1))
+    atomic_write(rd / 'done', '')
+    (rd / 'ckpt.pth').unlink(missing_ok=True)
+    if verbose: print(f"{rd.name}: best test acc {s['best_test_acc']:.4f}, final {s['final_test_acc']:.4f} "
+                      f"({s['epochs']} epochs, {sessions[-1]['seconds']:.1f} s)")
+    return s

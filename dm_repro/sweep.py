@@ -10,7 +10,8 @@ from dataclasses import fields
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .config import RunConfig, _choices
+from .config import RunConfig
+from .checks import check_choice
 from .runs import run, is_done, read_summary, read_json, atomic_write, default_threads, oversubscribed, RunCorrupt, SWEEP_CHILD_ENV
 
 # %% auto #0
@@ -51,49 +52,60 @@ def _check_name(name):
         raise ValueError(f"sweep name {name!r} must be a plain folder name (letters, digits, '.', '_', '-'; no '/' or '..'): "
                          f"it names the results folder results/<name>; to write elsewhere pass --out")
 
+# %% ../nbs/06d_sweep.ipynb #04279546
+def _read_sweep(p:Path)->dict:
+    "The sweep dict of the JSON file `p` (its name defaults to the file's stem)"
+    p = Path(p)
+    if p.is_dir(): raise ValueError(f"sweep file {p} is a folder: give a sweep JSON file (see configs/)")
+    if not p.is_file(): raise ValueError(f"sweep file {p} does not exist")
+    try: sweep = json.loads(p.read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"sweep file {p} is not valid JSON: {e}") from None
+    if not isinstance(sweep, dict):
+        raise ValueError(f"sweep file {p} holds a JSON {type(sweep).__name__}; a sweep is an object: "
+                         '{"name": ..., "base": {...}, "grid": [...]} (see configs/)')
+    sweep.setdefault('name', p.stem)
+    return sweep
+
+# %% ../nbs/06d_sweep.ipynb #1f7cb2ec
+def _check_select(sp:dict, sel:dict)->dict:
+    "Fill in and check the `select` section; the `final` section it implies"
+    for k in sel: check_choice('select key', k, ('tune', 'seeds', 'valid_pct', 'metric', 'labels'))
+    sel.setdefault('tune', ['beta']); sel.setdefault('seeds', [0]); sel.setdefault('valid_pct', 0.2)
+    sel.setdefault('metric', 'final_valid_acc')
+    check_choice('select metric', sel['metric'], SELECT_METRICS); check_choice('select labels', sel.get('labels', 'clean'), SELECT_LABELS)
+    names = [f.name for f in fields(RunConfig)]
+    for t in sel['tune']: check_choice('select tune field', t, [n for n in names if n not in ('seed', 'valid_pct')])
+    if not 0 < sel['valid_pct'] < 1: raise ValueError(f"select valid_pct={sel['valid_pct']} must be in (0, 1), the paper's is 0.2")
+    if any('seed' in g for g in expand_grid(sp.get('grid')) + expand_grid(sp.get('over'))):
+        raise ValueError("with 'select', give the seeds in select.seeds and final.seeds, not in grid/over")
+    if sp['base'].get('valid_pct', 0): raise ValueError("with 'select', base.valid_pct must be 0: the final runs train on all data")
+    fin = sp.setdefault('final', {}); fin.setdefault('seeds', [0])
+    if not sel['seeds'] or not fin['seeds']: raise ValueError("select.seeds and final.seeds must not be empty, e.g. [0]")
+    return fin
+
+# %% ../nbs/06d_sweep.ipynb #9b63b9a1
+def _check_final(sp:dict, sel:dict|None, fin:dict):
+    "Check the `final` section"
+    for k in fin: check_choice('final key', k, ('seeds',))
+    if sel is None and any('seed' in g for g in expand_grid(sp.get('grid')) + expand_grid(sp.get('over')) + [sp['base']]):
+        raise ValueError("give the seeds either in final.seeds or in base/grid/over, not both")
+    if not fin.get('seeds'): raise ValueError("final.seeds must not be empty, e.g. [0, 1, 2]")
+
 # %% ../nbs/06d_sweep.ipynb #0b2bab24
 def load_sweep(sweep, # a JSON file or a dict
               )->dict: # the sweep with its defaults filled in
     "A sweep spec from a JSON file or a dict, checked: unknown keys, name, bad select/final sections, no runs, every run config"
-    if isinstance(sweep, (str, Path)):
-        p = Path(sweep)
-        if p.is_dir(): raise ValueError(f"sweep file {p} is a folder: give a sweep JSON file (see configs/)")
-        if not p.is_file(): raise ValueError(f"sweep file {p} does not exist")
-        try: sweep = json.loads(p.read_text())
-        except json.JSONDecodeError as e: raise ValueError(f"sweep file {p} is not valid JSON: {e}") from None
-        if not isinstance(sweep, dict):
-            raise ValueError(f"sweep file {p} holds a JSON {type(sweep).__name__}; a sweep is an object: "
-                             '{"name": ..., "base": {...}, "grid": [...]} (see configs/)')
-        sweep.setdefault('name', p.stem)
+    if isinstance(sweep, (str, Path)): sweep = _read_sweep(sweep)
     if not isinstance(sweep, dict): raise ValueError(f"a sweep must be a dict, got {type(sweep).__name__}")
     sp = json.loads(json.dumps(sweep))
     for k in sp:
-        if k not in SWEEP_KEYS: raise ValueError(f"unknown sweep key {k!r}; a sweep has {', '.join(SWEEP_KEYS)}")
+        check_choice('sweep key', k, SWEEP_KEYS)
     sp.setdefault('name', 'sweep'); sp.setdefault('base', {})
     _check_name(sp['name'])
     if not isinstance(sp['base'], dict): raise ValueError(f"sweep base must be a dict of config fields, got {type(sp['base']).__name__}")
     sel, fin = sp.get('select'), sp.get('final')
-    if sel is not None:
-        for k in sel:
-            if k not in ('tune', 'seeds', 'valid_pct', 'metric', 'labels'):
-                raise ValueError(f"unknown select key {k!r}; select has tune, seeds, valid_pct, metric, labels")
-        sel.setdefault('tune', ['beta']); sel.setdefault('seeds', [0]); sel.setdefault('valid_pct', 0.2)
-        sel.setdefault('metric', 'final_valid_acc')
-        _choices('select metric', sel['metric'], SELECT_METRICS); _choices('select labels', sel.get('labels', 'clean'), SELECT_LABELS)
-        names = [f.name for f in fields(RunConfig)]
-        for t in sel['tune']: _choices('select tune field', t, [n for n in names if n not in ('seed', 'valid_pct')])
-        if not 0 < sel['valid_pct'] < 1: raise ValueError(f"select valid_pct={sel['valid_pct']} must be in (0, 1), the paper's is 0.2")
-        if any('seed' in g for g in expand_grid(sp.get('grid')) + expand_grid(sp.get('over'))):
-            raise ValueError("with 'select', give the seeds in select.seeds and final.seeds, not in grid/over")
-        if sp['base'].get('valid_pct', 0): raise ValueError("with 'select', base.valid_pct must be 0: the final runs train on all data")
-        fin = sp.setdefault('final', {}); fin.setdefault('seeds', [0])
-        if not sel['seeds'] or not fin['seeds']: raise ValueError("select.seeds and final.seeds must not be empty, e.g. [0]")
-    if fin is not None:
-        for k in fin:
-            if k != 'seeds': raise ValueError(f"unknown final key {k!r}; final has seeds")
-        if sel is None and any('seed' in g for g in expand_grid(sp.get('grid')) + expand_grid(sp.get('over')) + [sp['base']]):
-            raise ValueError("give the seeds either in final.seeds or in base/grid/over, not both")
-        if not fin.get('seeds'): raise ValueError("final.seeds must not be empty, e.g. [0, 1, 2]")
+    if sel is not None: fin = _check_select(sp, sel)
+    if fin is not None: _check_final(sp, sel, fin)
     combos = _combos(sp)
     if not combos: raise ValueError(f"sweep {sp['name']!r} has no runs: its grid or over holds an empty list; give at least one value")
     for c in combos: RunConfig.from_dict(c)   # every combination must be a valid config
@@ -113,6 +125,7 @@ def _group_key(cfg:RunConfig, tune)->str:
     for k in (*tune, 'seed', 'valid_pct'): d.pop(k)
     return json.dumps(d, sort_keys=True)
 
+# %% ../nbs/06d_sweep.ipynb #03ed233e
 def selection(sp:dict, # a loaded sweep with `select`
               out, # the sweep's results folder
               labels:str=None, # 'clean' or 'noisy' validation labels (default: the sweep's `select.labels`, else 'clean')
@@ -120,7 +133,7 @@ def selection(sp:dict, # a loaded sweep with `select`
              )->pd.DataFrame: # one row per candidate: group, tuned values, score, n_seeds, chosen
     "Score every candidate of the select phase (mean metric over seeds) and mark the chosen one of each group"
     sel, rows = dict(sp['select']), []
-    labels = labels or sel.get('labels', 'clean'); _choices('labels', labels, SELECT_LABELS)
+    labels = labels or sel.get('labels', 'clean'); check_choice('labels', labels, SELECT_LABELS)
     if tune is not None: sel['tune'] = list(tune)
     if labels == 'noisy': sel['metric'] += '_noisy'
     cfgs = select_configs(sp)
@@ -209,6 +222,7 @@ def _children_die_with_sweep(live:set):
     try: yield
     finally: signal.signal(signal.SIGTERM, old)
 
+# %% ../nbs/06d_sweep.ipynb #04865fb6
 def _status(c:RunConfig, folder:Path, phase:str, note=None)->dict:
     "One status row of a sweep run"
     rd = folder / c.run_id
@@ -216,6 +230,7 @@ def _status(c:RunConfig, folder:Path, phase:str, note=None)->dict:
     if note is None and is_done(rd): st |= {k: read_summary(rd).get(k) for k in ('best_test_acc', 'final_test_acc', 'final_valid_acc')}
     return st
 
+# %% ../nbs/06d_sweep.ipynb #a0165529
 def _run_all(cfgs, folder:Path, procs:int, phase:str, **kw)->list:
     "Run `cfgs` into `folder/<run_id>`, in process or as `procs` parallel subprocesses; one status dict per run"
     if procs <= 0:
@@ -244,6 +259,36 @@ def _run_all(cfgs, folder:Path, procs:int, phase:str, **kw)->list:
         return _status(c, folder, phase, note)
     with _children_die_with_sweep(live), ThreadPoolExecutor(procs) as ex: return list(ex.map(one, cfgs))
 
+# %% ../nbs/06d_sweep.ipynb #33b20768
+def _run_phase(cfgs:list, ph:str, out:Path, shard:tuple, procs:int, dry_run:bool, verbose:bool, kw:dict)->list:
+    "Status rows of this shard's runs of phase `ph`: trained, or only listed when `dry_run`"
+    i, n = shard
+    mine = cfgs[i::n]
+    if dry_run:
+        return [dict(phase=ph, run_id=c.run_id, status='done' if is_done(out / ph / c.run_id) else 'to run') for c in mine]
+    if procs <= 0: return _run_all(mine, out / ph, procs, ph, verbose=verbose, **kw)
+    return _run_all(mine, out / ph, procs, ph, **kw)
+
+# %% ../nbs/06d_sweep.ipynb #d85e439a
+def _select_phase(sp:dict, out:Path, phase:str, go, dry_run:bool)->tuple:
+    "Run the selection phase with `go`; (its status rows, whether the final phase may start)"
+    sel = select_configs(sp)
+    res = go(sel, 'select') if phase in ('all', 'select') else []
+    if phase == 'select': return res, False
+    left = [c for c in sel if not is_done(out / 'select' / c.run_id)]
+    if left:
+        if dry_run:
+            print(f"(dry run) the final runs are known once the selection is complete: {len(left)} of {len(sel)} "
+                  "selection runs to go")
+            return res, False
+        if phase == 'final': selection(sp, out)   # raises, saying what to run
+        print(f"{len(left)} of {len(sel)} selection runs are not finished (other shards?): the final phase starts when "
+              f"they are; run this command again, or with --phase final, once every shard is through")
+        return res, False
+    sdf = selection(sp, out)
+    if not dry_run: atomic_write(out / 'selection.csv', sdf.drop(columns='key').to_csv(index=False))
+    return res, True
+
 # %% ../nbs/06d_sweep.ipynb #9d44c63b
 def run_sweep(sweep, # sweep JSON file or dict
               out=None, # results folder (default: results/<sweep name>)
@@ -261,32 +306,17 @@ def run_sweep(sweep, # sweep JSON file or dict
     "Run (this shard of) a sweep, with the select → final protocol when the sweep has `select`; one status row per run"
     sp = load_sweep(sweep)
     out = Path(out) if out is not None else Path('results') / sp['name']
-    _choices('phase', phase, PHASES)
+    check_choice('phase', phase, PHASES)
     i, n = parse_shard(shard)
     kw = dict(device=device, threads=threads or default_threads(max(procs, 1)), data_path=data_path, progress=progress,
               allow_env_change=allow_env_change)
     if not dry_run: _check_sweep_dir(out, sp)
     w = None if dry_run else oversubscribed(kw['threads'] * max(procs, 1))
     if w: warnings.warn(w)
-    def go(cfgs, ph):
-        mine = cfgs[i::n]
-        if dry_run: return [dict(phase=ph, run_id=c.run_id, status='done' if is_done(out / ph / c.run_id) else 'to run') for c in mine]
-        return _run_all(mine, out / ph, procs, ph, verbose=verbose, **kw) if procs <= 0 else _run_all(mine, out / ph, procs, ph, **kw)
+    go = lambda cfgs, ph: _run_phase(cfgs, ph, out, (i, n), procs, dry_run, verbose, kw)
     res = []
     if sp.get('select') is not None:
-        sel = select_configs(sp)
-        if phase in ('all', 'select'): res += go(sel, 'select')
-        if phase == 'select': return pd.DataFrame(res)
-        left = [c for c in sel if not is_done(out / 'select' / c.run_id)]
-        if left:
-            if dry_run:
-                print(f"(dry run) the final runs are known once the selection is complete: {len(left)} of {len(sel)} selection runs to go")
-                return pd.DataFrame(res)
-            if phase == 'final': selection(sp, out)   # raises, saying what to run
-            print(f"{len(left)} of {len(sel)} selection runs are not finished (other shards?): the final phase starts when they are; "
-                  f"run this command again, or with --phase final, once every shard is through")
-            return pd.DataFrame(res)
-        sdf = selection(sp, out)
-        if not dry_run: atomic_write(out / 'selection.csv', sdf.drop(columns='key').to_csv(index=False))
+        res, go_on = _select_phase(sp, out, phase, go, dry_run)
+        if not go_on: return pd.DataFrame(res)
     res += go(final_configs(sp, out), 'final')
     return pd.DataFrame(res)

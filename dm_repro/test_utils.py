@@ -18,8 +18,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['SKIP_FILE_ENV', 'TABLE_KEY', 'REGEN_DIR_ENV', 'synthetic_data', 'synthetic_dls', 'small_model', 'small_learner',
-           'write_tiny_images', 'skip_unless', 'have_fashion_mnist', 'regen_differences', 'compare_tables',
-           'check_regenerated', 'regen_dir']
+           'logit_batch', 'grad_of', 'write_tiny_images', 'skip_unless', 'have_fashion_mnist', 'regen_differences',
+           'compare_tables', 'check_regenerated', 'regen_dir']
 
 # %% ../nbs/90_test_utils.ipynb #c0d37804
 def synthetic_data(n:int=512, # training examples (validation: a quarter of that)
@@ -39,6 +39,7 @@ def synthetic_data(n:int=512, # training examples (validation: a quarter of that
     yn = torch.where(flip, (yt + torch.randint(1, n_classes, (n,), generator=g)) % n_classes, yt)
     return dict(x=xt, y=yn, clean_y=yt, xv=xv, yv=yv)
 
+# %% ../nbs/90_test_utils.ipynb #a809dc30
 def synthetic_dls(n:int=512, # training examples (validation: a quarter of that)
                   n_in:int=10, # input features
                   n_classes:int=4, # classes
@@ -61,6 +62,7 @@ def small_model(n_in:int=10, # input features
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(n_in, 32), nn.ReLU(), nn.Linear(32, n_classes))
 
+# %% ../nbs/90_test_utils.ipynb #36e75537
 def small_learner(loss_func, # the Learner's loss
                   seed:int=0, # seed of data, shuffling and model
                   cbs=None, # callbacks
@@ -72,6 +74,26 @@ def small_learner(loss_func, # the Learner's loss
     "A Learner on `synthetic_dls` with `small_model`, for tests"
     dls = synthetic_dls(seed=seed, **kwargs)
     return Learner(dls, small_model(seed=seed), loss_func=loss_func, opt_func=opt_func, lr=lr, cbs=cbs, metrics=L(metrics))
+
+# %% ../nbs/90_test_utils.ipynb #6ad3cc7a
+def logit_batch(n:int=64, # examples
+                n_classes:int=10, # classes
+                seed:int=0, # passed to `torch.manual_seed` (the global generator, as the loss pages' tests draw)
+                scale:float=3., # logits are `scale`·N(0, 1): confident enough that p spans (0, 1)
+               )->tuple: # float64 logits (n, n_classes), int64 labels (n,)
+    "Seeded float64 logits and labels: the batch the loss pages check gradients on"
+    torch.manual_seed(seed)
+    return scale*torch.randn(n, n_classes, dtype=torch.float64), torch.randint(0, n_classes, (n,))
+
+# %% ../nbs/90_test_utils.ipynb #79f111be
+def grad_of(loss, # a criterion: (logits, labels) -> scalar
+            z:torch.Tensor, # logits (not modified)
+            y:torch.Tensor, # labels
+           )->torch.Tensor:
+    "The gradient of `loss(z, y)` with respect to the logits"
+    z = z.clone().requires_grad_()
+    loss(z, y).backward()
+    return z.grad
 
 # %% ../nbs/90_test_utils.ipynb #ea533116
 def write_tiny_images(path, # folder to create: one subfolder per class, as fastai's `ImageDataLoaders.from_folder` expects
@@ -116,6 +138,7 @@ def have_fashion_mnist()->bool:
 # %% ../nbs/90_test_utils.ipynb #b47b2ea8
 def _sessions(p:Path)->list: return json.loads(Path(p).read_text())['sessions']
 
+# %% ../nbs/90_test_utils.ipynb #5f076450
 def regen_differences(ref_root, # the committed results folder
                       new_root, # the folder the runs were regenerated into
                      )->list: # sorted, one string per kind of difference
@@ -139,6 +162,7 @@ def _cells(t:pd.DataFrame, key:list)->pd.DataFrame:
     if t.duplicated(key).any(): raise ValueError(f"the table has several lines per {key}: give a key naming one cell")
     return t.set_index(key)
 
+# %% ../nbs/90_test_utils.ipynb #3c63a9ac
 def compare_tables(new:pd.DataFrame, # the regenerated table: `key` columns, `<metric>_mean`, `<metric>_std`, `n_seeds`
                    ref:pd.DataFrame, # the committed table
                    key:list, # columns that name a cell, e.g. ['row', 'method']
@@ -167,6 +191,7 @@ def _first_diff(a:pd.DataFrame, b:pd.DataFrame)->str:
             if not (x == y or (pd.isna(x) and pd.isna(y))): return f"{k} {c}: {x!r} now, {y!r} committed"
     return "the same values, written differently"
 
+# %% ../nbs/90_test_utils.ipynb #9c308a09
 def _spread_rule(a, b, differences, floor, alpha)->str:
     from scipy.stats import t as student_t
     ms = [c[:-5] for c in b.columns if c.endswith('_mean') and f'{c[:-5]}_std' in b.columns]

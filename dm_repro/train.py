@@ -16,9 +16,10 @@ from fastai.optimizer import Optimizer, SGD, Adam, l2_reg, weight_decay, average
 import fastai.callback.progress  # registers fastprogress bars in fastai's default callbacks
 from .data import get_dls
 from .models import get_model
-from .losses import get_loss
+from .registry import get_loss
 from .callback import WeightRecorder
 from .config import RunConfig, SCHEDS
+from .checks import check_choice
 
 # %% auto #0
 __all__ = ['EVAL_ITEMS', 'milestone_iters', 'lr_at', 'IterSchedule', 'nesterov_step', 'NesterovSGD', 'make_opt_func', 'n_iters',
@@ -47,7 +48,7 @@ def lr_at(it:int, # 0-based iteration (the update being computed)
         if total is None and any(m < 1 for m in milestones): raise ValueError("fractional milestones need total=")
         return lr * gamma ** sum(it >= m for m in milestone_iters(milestones, total))
     if sched == 'inv': return lr * (1 + inv_gamma * it) ** (-inv_power)
-    raise ValueError(f"unknown sched {sched!r}; choose one of {', '.join(SCHEDS)}")
+    check_choice('sched', sched, SCHEDS)
 
 # %% ../nbs/06b_train.ipynb #8dc572a3
 class IterSchedule(Callback):

@@ -22,16 +22,19 @@ def cce_of_p(p:torch.Tensor # probability of the labelled class
     "Categorical cross-entropy as a function of `p`: -log p"
     return -torch.log(p)
 
+# %% ../nbs/00_weighting.ipynb #75087fe1
 def mae_of_p(p:torch.Tensor # probability of the labelled class
             )->torch.Tensor:
     "Mean absolute error as a function of `p` (the paper's form): 1 - p"
     return 1 - p
 
+# %% ../nbs/00_weighting.ipynb #97a38260
 def mse_of_p(p:torch.Tensor # probability of the labelled class
             )->torch.Tensor:
     "Mean squared error as a function of `p` (the paper's form): (1 - p)^2"
     return (1 - p)**2
 
+# %% ../nbs/00_weighting.ipynb #1f695db6
 def gce_of_p(p:torch.Tensor, # probability of the labelled class
              q:float=0.7     # GCE exponent, 0 < q <= 1 (q -> 0 is CCE, q = 1 is MAE)
             )->torch.Tensor:
@@ -50,6 +53,7 @@ def logits_with_p(p:torch.Tensor, # target probabilities of the labelled class, 
     rest[:, targ] = torch.log(p)
     return rest
 
+# %% ../nbs/00_weighting.ipynb #ddc745f5
 def implied_weight(loss_of_p, # any differentiable per-example loss written as a function of p
                    p:torch.Tensor, # probabilities of the labelled class at which to evaluate w
                    n_classes:int=10, # number of classes used for the logits
@@ -103,6 +107,7 @@ def focal_of_p(p:torch.Tensor, # probability of the labelled class
     "Focal loss as a function of `p`: -(1-p)^γ log p"
     return -(1 - p)**gamma * torch.log(p)
 
+# %% ../nbs/00_weighting.ipynb #7d2eb7d7
 def sce_of_p(p:torch.Tensor, # probability of the labelled class
              alpha:float=0.1, # weight α of the cross-entropy term
              beta:float=1., # weight β of the reverse cross-entropy term
@@ -118,6 +123,7 @@ def focal_weight(p:torch.Tensor, # probability of the labelled class
     "Focal loss's weight 2(1-p)^γ [(1-p) - γ p log p]"
     return 2 * (1 - p)**gamma * ((1 - p) - gamma * torch.xlogy(p, p))
 
+# %% ../nbs/00_weighting.ipynb #f994e111
 def sce_weight(p:torch.Tensor, # probability of the labelled class
                alpha:float=0.1, beta:float=1., A:float=-4. # SCE's α, β and A (see `sce_of_p`)
               )->torch.Tensor:
@@ -154,6 +160,7 @@ class EDF:
 def _check_finite(name, v):
     if not math.isfinite(v): raise ValueError(f"{name} must be a finite number, got {v}")
 
+# %% ../nbs/00_weighting.ipynb #11259691
 class DMEDF(EDF):
     "The paper's EDF w = exp(β p^λ (1 - p)) with emphasis mode λ/(λ+1) (released layer: `lamda_p`=λ, `scale`=β)"
     name = 'dm'
@@ -171,6 +178,7 @@ class DMEDF(EDF):
         "Emphasis mode ψ = λ/(λ+1) for β > 0 (argmin for β < 0; any p for β = 0)"
         return self.lam / (self.lam + 1) if self.beta > 0 else emphasis_mode_of(self)
 
+# %% ../nbs/00_weighting.ipynb #154aaf7c
 class ExpEDF(DMEDF):
     "The exponential EDF w = exp(β (1 - p)): DM with λ = 0"
     name = 'exp'
@@ -179,6 +187,7 @@ class ExpEDF(DMEDF):
                 ): super().__init__(0., beta)
     def __repr__(self): return f'ExpEDF(beta={self.beta!r})'
 
+# %% ../nbs/00_weighting.ipynb #291f7ab0
 class NormalEDF(EDF):
     "The normal EDF w = exp(-β p (p - 2ψ)), a Gaussian bump at ψ with spread set by β"
     name = 'normal'
@@ -194,6 +203,7 @@ class NormalEDF(EDF):
     @property
     def mode(self)->float: return self.psi if self.beta > 0 else emphasis_mode_of(self)
 
+# %% ../nbs/00_weighting.ipynb #ec3fde64
 class BetaEDF(EDF):
     "The beta EDF w = k p^(α-1) (1-p)^(η-1); CCE, MAE, MSE and GCE are special cases"
     name = 'beta'
@@ -247,16 +257,19 @@ def integral_of(edf, # a weight function of p
     h = 1 / (n - 1)
     return (h/3 * (w[0] + w[-1] + 4*w[1:-1:2].sum() + 2*w[2:-1:2].sum())).item()
 
+# %% ../nbs/00_weighting.ipynb #ced55e2d
 def normalise_integral(edf, # a weight function of p
                        p:torch.Tensor # probabilities at which to evaluate the normalised weights
                       )->torch.Tensor:
     "The paper's formal DN: w(p) / ∫₀¹ w"
     return edf(p) / integral_of(edf)
 
+# %% ../nbs/00_weighting.ipynb #bfbd6151
 def batch_max(s:torch.Tensor)->torch.Tensor:
     "Detached, clamped max of log-weights used as the softmax shift"
     return s.detach().max().clamp(min=-80.)
 
+# %% ../nbs/00_weighting.ipynb #4cf2aa0d
 def normalise_batch(log_w:torch.Tensor, # log weights of a batch, shape (B,); -inf means weight 0
                     eps:float=DN_EPS,   # the released layer's 1e-8
                     log_num:torch.Tensor=None, # optional log numerators (default `log_w`), e.g. `log_rel`
@@ -295,6 +308,7 @@ def _check_acc_args(a, r, n_classes):
     if not 0 <= r < 1: raise ValueError(f"noise rate r={r} must be in [0, 1), e.g. 0.4 for 40 %")
     if int(n_classes) != n_classes or n_classes < 2: raise ValueError(f"n_classes={n_classes} must be an integer >= 2")
 
+# %% ../nbs/00_weighting.ipynb #064399eb
 def noisy_acc(a:float, # clean accuracy of the model on the split
               r:float, # symmetric (exclusive) noise rate of the split's labels
               n_classes:int, # number of classes C
@@ -314,6 +328,7 @@ def noisy_acc_var(a:float, # clean accuracy of the fixed predictions on the spli
     q = r / (n_classes - 1)
     return (a * r * (1 - r) + (1 - a) * q * (1 - q)) / n
 
+# %% ../nbs/00_weighting.ipynb #d57fe581
 def noisy_split_cost(a:float, # clean accuracy
                      r:float, # symmetric (exclusive) noise rate, < (C-1)/C
                      n_classes:int, # number of classes C

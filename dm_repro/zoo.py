@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .weighting import EDF, focal_weight, sce_weight, logits_with_p
-from .losses import EDFLoss, check_number
+from .losses import EDFLoss, REDUCTIONS, check_number
+from .checks import check_choice
 
 # %% auto #0
 __all__ = ['MAX_SCALE', 'ZOO_LOSSES', 'ZOO_WEIGHTINGS', 'ZOO_PARAMS', 'ce_direction', 'loss_grad', 'direction_cosine',
@@ -24,6 +25,7 @@ def ce_direction(inp:torch.Tensor, # logits (B, C)
     "CCE's gradient direction softmax(z_i) - onehot(y_i), shape (B, C)"
     return inp.softmax(-1) - F.one_hot(targ, inp.shape[-1]).to(inp.dtype)
 
+# %% ../nbs/01a_zoo.ipynb #1d9be003
 def loss_grad(loss, # a loss module or callable `loss(inp, targ)` returning a scalar or per-example losses
               inp:torch.Tensor, # logits (B, C)
               targ:torch.Tensor, # labels (B,)
@@ -34,6 +36,7 @@ def loss_grad(loss, # a loss module or callable `loss(inp, targ)` returning a sc
     g, = torch.autograd.grad(out.sum(), z)
     return g
 
+# %% ../nbs/01a_zoo.ipynb #b0c55b1c
 def direction_cosine(loss, # a loss module or callable `loss(inp, targ)`
                      inp:torch.Tensor, # logits (B, C)
                      targ:torch.Tensor, # labels (B,)
@@ -42,6 +45,7 @@ def direction_cosine(loss, # a loss module or callable `loss(inp, targ)`
     g, d = loss_grad(loss, inp, targ), ce_direction(inp.detach().double(), targ)
     return (g * d).sum(-1) / (g.norm(dim=-1) * d.norm(dim=-1)).clamp(min=1e-300)
 
+# %% ../nbs/01a_zoo.ipynb #79277dcd
 def slice_weight(loss, # a loss module or callable `loss(inp, targ)`
                  p:torch.Tensor, # probabilities of the labelled class, strictly inside (0, 1)
                  n_classes:int=10, # number of classes C
@@ -63,8 +67,7 @@ class ZooLoss(nn.Module):
                  axis:int=-1, # class axis; other dimensions are flattened, as fastai's `CrossEntropyLossFlat` does
                 ):
         super().__init__()
-        if reduction not in ('mean', 'sum', 'none'):
-            raise ValueError(f"unknown reduction={reduction!r}; choose 'mean', 'sum' or 'none'")
+        check_choice('reduction', reduction, REDUCTIONS)
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise ValueError(f"axis must be an int (the class axis), got {axis!r}")
         self.reduction, self.axis = reduction, axis
@@ -75,8 +78,7 @@ class ZooLoss(nn.Module):
 
     def forward(self, inp:torch.Tensor, targ:torch.Tensor)->torch.Tensor:
         "The loss of the batch, reduced per `reduction`"
-        if self.reduction not in ('mean', 'sum', 'none'):
-            raise ValueError(f"unknown reduction={self.reduction!r}; choose 'mean', 'sum' or 'none'")
+        check_choice('reduction', self.reduction, REDUCTIONS)
         if inp.ndim < 2: raise ValueError(f"logits need a class axis, got shape {tuple(inp.shape)}")
         if not -inp.ndim <= self.axis < inp.ndim:
             raise ValueError(f"axis={self.axis} is out of range for logits of shape {tuple(inp.shape)}")
@@ -95,6 +97,7 @@ class ZooLoss(nn.Module):
         kw = {k: v for k, v in self.__dict__.items() if not k.startswith('_') and k not in ('training', 'axis')}
         return ', '.join(f'{k}={v!r}' for k, v in kw.items())
 
+# %% ../nbs/01a_zoo.ipynb #02e8911b
 def _logp_y(inp, targ):
     logp = F.log_softmax(inp, dim=-1)
     return logp, logp.gather(1, targ[:, None]).squeeze(1)
@@ -112,11 +115,13 @@ class FocalLoss(ZooLoss):
 
 MAX_SCALE = 1e30 # largest α or β|A| whose losses and weights float32 holds with room to spare
 
+# %% ../nbs/01a_zoo.ipynb #6271c0ef
 def _check_scale(alpha, beta, A):
     if max(alpha, -A * beta) > MAX_SCALE:
         raise ValueError(f"alpha={alpha}, beta={beta}, A={A} overflow float32 losses and gradients (need alpha and "
                          f"beta·|A| <= {MAX_SCALE:g}); scale them down (under normalise='batch' only their ratio matters)")
 
+# %% ../nbs/01a_zoo.ipynb #1275f37b
 def _check_sce(alpha, beta, A):
     alpha, beta, A = (check_number(n_, v) for n_, v in (('alpha', alpha), ('beta', beta), ('A', A)))
     if alpha < 0 or beta < 0: raise ValueError(f"alpha and beta must be >= 0, got alpha={alpha}, beta={beta}")
@@ -124,6 +129,7 @@ def _check_sce(alpha, beta, A):
     if alpha == 0 and beta == 0: raise ValueError("alpha and beta are both 0: the loss would be 0")
     _check_scale(alpha, beta, A)
 
+# %% ../nbs/01a_zoo.ipynb #6d3c3a03
 class _WithRCE(ZooLoss):
     "Base of the losses α·(an active loss) + β·RCE, with the reverse cross-entropy RCE = -A(1-p_y): stores and checks α, β, A"
     def __init__(self, alpha:float, # weight α of the active term (CE in SCE, NCE in NCE+RCE)
@@ -135,6 +141,7 @@ class _WithRCE(ZooLoss):
         self._check()
     def rce(self, lp): "β·RCE per example, from the log-probability `lp` of the label"; return -self.beta * self.A * (1 - lp.exp())
 
+# %% ../nbs/01a_zoo.ipynb #ab74cfa0
 class SCELoss(_WithRCE):
     "Symmetric cross-entropy α CE + β RCE with RCE = -A(1-p) (Wang et al., 2019), computed directly"
     def __init__(self, alpha:float=0.1, beta:float=1., A:float=-4., **kwargs): super().__init__(alpha, beta, A, **kwargs) # SCE's α (weight of CE), β, A; `reduction`, `axis`
@@ -157,6 +164,7 @@ class FocalEDF(EDF):
         out = (self.gamma - 1) * torch.log1p(-q) + torch.log(self._h(q))
         return torch.where(p < 1, out, torch.full_like(out, -float('inf')))
 
+# %% ../nbs/01a_zoo.ipynb #07348840
 class SCEEDF(EDF):
     "SCE's weighting 2(1-p)(α - Aβp) as an EDF: with `EDFLoss(..., normalise='mean')` it is SCE's gradient"
     name = 'sce'
@@ -180,6 +188,7 @@ class LabelSmoothingCE(ZooLoss):
         logp, lp = _logp_y(inp, targ)
         return -(1 - self.eps) * lp - self.eps * logp.mean(-1)
 
+# %% ../nbs/01a_zoo.ipynb #01a59c63
 class BootstrapLoss(ZooLoss):
     "Reed et al.'s (2014) bootstrapping: CE against β onehot(y) + (1-β) times the prediction (soft) or its argmax (hard)"
     def __init__(self, beta:float=0.95, # weight β of the given label (Reed et al.: 0.95 soft, 0.8 hard)
@@ -196,6 +205,7 @@ class BootstrapLoss(ZooLoss):
         else: other = (logp.exp() * logp).sum(-1)  # the prediction is part of the target and is differentiated (Reed et al.)
         return -self.beta * lp - (1 - self.beta) * other
 
+# %% ../nbs/01a_zoo.ipynb #9f74d8bf
 class NCELoss(ZooLoss):
     "Normalised cross-entropy α log p_y / Σ_k log p_k (Ma et al., 2020)"
     def __init__(self, alpha:float=1., # scale α > 0
@@ -207,6 +217,7 @@ class NCELoss(ZooLoss):
         logp, lp = _logp_y(inp, targ)
         return self.alpha * lp / logp.sum(-1)
 
+# %% ../nbs/01a_zoo.ipynb #4979ba13
 class NCERCELoss(_WithRCE):
     "Active-passive loss α NCE + β RCE with RCE = -A(1-p_y) (Ma et al., 2020)"
     def __init__(self, alpha:float=1., beta:float=1., A:float=-4., **kwargs): super().__init__(alpha, beta, A, **kwargs) # α (weight of NCE), β, A; `reduction`, `axis`
@@ -226,6 +237,7 @@ def sce_loss(alpha:float=0.1, beta:float=1., A:float=-4., # SCE's α, β, A
     "SCE as a weighting of CCE's direction: `EDFLoss(SCEEDF(α, β, A))` (reports the cross-entropy, like the paper's baselines)"
     return EDFLoss(SCEEDF(alpha, beta, A), normalise=normalise, **kwargs)
 
+# %% ../nbs/01a_zoo.ipynb #9f7f6851
 def focal_loss(gamma:float=2., # focusing parameter γ
                normalise:str='mean', # 'mean': focal loss's own gradient; 'batch': its derivative-normalised variant
                **kwargs # passed to `EDFLoss`
@@ -233,18 +245,22 @@ def focal_loss(gamma:float=2., # focusing parameter γ
     "Focal loss as a weighting of CCE's direction: `EDFLoss(FocalEDF(γ))` (reports the cross-entropy)"
     return EDFLoss(FocalEDF(gamma), normalise=normalise, **kwargs)
 
+# %% ../nbs/01a_zoo.ipynb #61d5e2b2
 def sce_dn_loss(alpha:float=0.1, beta:float=1., A:float=-4., **kwargs)->EDFLoss:
     "SCE's weighting normalised over the batch (the '-DN' construction)"
     return sce_loss(alpha, beta, A, normalise='batch', **kwargs)
 
+# %% ../nbs/01a_zoo.ipynb #52a7dab9
 def focal_dn_loss(gamma:float=2., **kwargs)->EDFLoss:
     "Focal loss's weighting normalised over the batch (the '-DN' construction)"
     return focal_loss(gamma, normalise='batch', **kwargs)
 
+# %% ../nbs/01a_zoo.ipynb #1230cdef
 def boot_soft_loss(beta:float=0.95, **kwargs)->BootstrapLoss:
     "Soft bootstrapping with Reed et al.'s β = 0.95"
     return BootstrapLoss(beta, hard=False, **kwargs)
 
+# %% ../nbs/01a_zoo.ipynb #f7c4d03a
 def boot_hard_loss(beta:float=0.8, **kwargs)->BootstrapLoss:
     "Hard bootstrapping with Reed et al.'s β = 0.8"
     return BootstrapLoss(beta, hard=True, **kwargs)
@@ -267,7 +283,7 @@ def get_zoo_loss(name:str, # a key of `ZOO_LOSSES`
                 ):
     "A zoo loss by name, with `get_loss`'s argument conventions"
     key = name.lower().replace('-', '_')
-    if key not in ZOO_LOSSES: raise ValueError(f"unknown zoo loss {name!r}; choose one of {sorted(ZOO_LOSSES)}")
+    check_choice('zoo loss', key, sorted(ZOO_LOSSES))
     if lam is not None or q is not None:
         raise ValueError(f"loss {name!r} takes neither λ nor q (those belong to 'dm' and 'gce')")
     if beta is not None:
