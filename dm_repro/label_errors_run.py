@@ -18,7 +18,7 @@ __all__ = ['CODE_MODULES', 'RUNS', 'RETRAIN', 'EARLY', 'CONFIG_KEYS', 'COLUMNS',
            'detection_table', 'main']
 
 # %% ../nbs/30a_label_errors_run.ipynb #8879b30a
-CODE_MODULES = ('label_errors', 'label_errors_run', 'losses', 'zoo', 'weighting', 'callback', 'config', 'train',
+CODE_MODULES = ('label_errors', 'label_errors_run', 'losses', 'zoo', 'registry', 'checks', 'weighting', 'callback', 'config', 'train',
                 'data', 'data_embedded', 'data_tfms', 'noise', 'models')
 
 def code_hash(modules=CODE_MODULES)->str:
