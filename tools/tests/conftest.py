@@ -14,14 +14,17 @@ sys.path.insert(0, str(TOOLS))  # the docsite package
 def run_check(out:Path, *args) -> dict:
     "Run check_docs.py on the fixture site: {'rc', 'stdout', 'stderr'}"
     env = {**os.environ, 'PYTHONDONTWRITEBYTECODE': '1', 'MPLBACKEND': 'Agg'}
-    p = subprocess.run([sys.executable, str(TOOLS/'check_docs.py'), '--nbs', str(SITE), '--out', str(out), *args],
+    # --n_workers 0: nbdev processes in the check's own process (saves a spawned worker's imports, ~10 s);
+    # test_proc_one_pickles checks what a spawned worker needs, the full-site check in CI runs one
+    p = subprocess.run([sys.executable, str(TOOLS/'check_docs.py'), '--nbs', str(SITE), '--out', str(out),
+                        '--n_workers', '0', *args],
                        capture_output=True, text=True, timeout=300, env=env)
     return {'rc': p.returncode, 'stdout': p.stdout, 'stderr': p.stderr}
 
 @pytest.fixture(scope='session')
-def site_check(tmp_path_factory, worker_id):
+def site_check(tmp_path_factory, request):
     "Result of the full check (nbdev, render, Chromium) of the fixture site, with `out` the rendered site's folder"
-    if worker_id == 'master':  # not under xdist
+    if not hasattr(request.config, 'workerinput'):  # not an xdist worker
         out = tmp_path_factory.mktemp('site')/'out'
         return {**run_check(out), 'out': str(out)}
     from filelock import FileLock

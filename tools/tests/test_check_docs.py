@@ -1,56 +1,18 @@
 """Tests of tools/check_docs.py and tools/docsite/: the full check on a two-page fixture site, and the checks one by one.
 
-The fixture site (`fixtures/site/`) has a good page that must pass every check, and a bad page with one of each
+The fixture site (`fixtures/site/`) has a good page that must pass every check, a bad page with one of each
 problem: a TeX error, a formula left as raw TeX, a broken link, a broken anchor, a missing image, a cell ending in
-an expression and one drawing a plot with no output, an output showing a machine path, an error output.
+an expression and one drawing a plot with no output, an output showing a machine path, an error output; and a
+notebook nbdev cannot process (a cell mixing an import with code that needs an earlier cell: nbdev runs it, and
+`show_doc` cells, to build the docs).
 """
-import re
+import pickle, re, subprocess, sys
 from pathlib import Path
 import pytest
 from docsite import check, render, browse
 
 def problems(res, page):
     return [l.split(': ', 1)[1] for l in res['stdout'].splitlines() if l.startswith(f'PROBLEM  {page}:')]
-
-# ------------------------------------------------------------------------------------------------
-# The full check on the fixture site (nbdev processing, nbconvert, Chromium)
-
-def test_site_fails_with_bad_page_only(site_check):
-    out = site_check['stdout']
-    assert site_check['rc'] == 1, out + site_check['stderr']
-    assert re.search(r'^FAILED: \d+ problem\(s\)$', out, re.M), out
-    assert not problems(site_check, 'site'), out
-    assert not problems(site_check, 'good.ipynb'), out
-    assert not [l for l in out.splitlines() if l.startswith('warning  good.ipynb')], out
-
-def test_good_page_rendered_and_browsed(site_check):
-    out = Path(site_check['out'])
-    html = (out/'good.html').read_text()
-    assert 'MathJax.js' in html and 'id="formulas"' in html and 'href="bad.html"' in html
-    assert (out/'dot.png').exists()  # local images copied next to the page
-    for pg in ('good', 'bad'): assert (out/'screenshots'/f'{pg}.png').stat().st_size > 1000
-
-BAD = {
-    'TeX error':          r'^MathJax TeX error: .*\\frac',
-    'raw TeX':            r'^1 formula\(s\) left as raw TeX, e\.g\. .\$w_i = e\^\{-p_i\}\$',
-    'broken link':        r'^broken link: missing_page\.html',
-    'broken anchor':      r'^broken anchor: #no-such-heading$',
-    'missing image':      r'^image file missing: gone\.png$',
-    'expression, no output': r"^source cell 2 \('1 \+ 1'\) ends in an expression but has no output",
-    'plot, no output':    r"^source cell 3 \('plt\.plot.*ends in a plot but has no output",
-    'machine path':       r"^source cell 4: output shows a machine path \('/home/alice/'",
-    'error output':       r'^source cell 5: error output ZeroDivisionError',
-}
-
-@pytest.mark.parametrize('what', BAD)
-def test_bad_page_reports(site_check, what):
-    probs = problems(site_check, 'bad.ipynb')
-    assert [p for p in probs if re.search(BAD[what], p)], f'{what} not reported; problems: {probs}'
-
-def test_bad_page_reports_nothing_else(site_check):
-    probs = problems(site_check, 'bad.ipynb')
-    extra = [p for p in probs if not any(re.search(rx, p) for rx in BAD.values())]
-    assert not extra and len(probs) == len(BAD), probs
 
 # ------------------------------------------------------------------------------------------------
 # The checks one by one (no nbdev, no browser)
@@ -128,19 +90,49 @@ def test_check_links(tmp_path):
     (tmp_path/'a.html').write_text('<h2 id="top">T</h2><a href="#top">ok</a><a href="#nope">x</a><a href="b.html#top">ok</a>'
                                    '<a href="c.html">gone</a><a href="b.html#zz">x</a><a href="https://x.org/q">ext</a>'
                                    '<a href="https://github.com/o/r/blob/main/missing.py">src</a>'
+                                   '<a href="https://github.com/o/r/blob/main/f.py#L2">ok</a><a href="https://github.com/o/r/blob/main/f.py#L3">x</a>'
                                    '<img src="data:image/png;base64,@@@"><img src="no.png"><img src="data:image/png;base64,iVBORw0K">')
-    (tmp_path/'b.html').write_text('<p id="top">b</p>')
+    (tmp_path/'b.html').write_text('<p id="top">b</p>'); (tmp_path/'f.py').write_text('a = 1\nb = 2\n')
     ctx = dict(git_url='https://github.com/o/r', branch='main', root=tmp_path, site_url='https://o.github.io/r/', unbuilt=set())
     res = check.check_links(tmp_path, ['a.html', 'b.html'], ctx)
     assert res['b.html'] == []
     p = res['a.html']
-    assert p[:4] == ['broken anchor: #nope', 'broken link: c.html (\'gone\')', 'broken anchor: b.html#zz',
-                     'source link to a file not in the repo: https://github.com/o/r/blob/main/missing.py'], p
-    assert p[4].startswith('image data URI does not decode') and p[5] == 'image file missing: no.png' and len(p) == 6, p
+    assert p[:5] == ['broken anchor: #nope', 'broken link: c.html (\'gone\')', 'broken anchor: b.html#zz',
+                     'source link to a file not in the repo: https://github.com/o/r/blob/main/missing.py',
+                     'source link past the end of f.py: https://github.com/o/r/blob/main/f.py#L3'], p
+    assert p[5].startswith('image data URI does not decode') and p[6] == 'image file missing: no.png' and len(p) == 7, p
 
-def test_check_text_and_config(tmp_path):
+def test_check_text():
     assert check.check_text(79) and not check.check_text(80) and not check.check_text(None)
     assert check.page_text_len('<nav id="dm-sidebar">menu</nav><main><p>  hello   world </p></main>') == len('hello world')
+
+class _Cfg(dict):
+    "The settings.ini values nbdev.yml is written from"
+    def __init__(self, nbs_path):
+        super().__init__(title='t', description='d', branch='main', git_url='https://github.com/o/r',
+                         doc_host='https://o.github.io', doc_baseurl='/r')
+        self.nbs_path, self.doc_path = nbs_path, nbs_path.parent/'_docs'
+
+def test_check_config(tmp_path, monkeypatch):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    cfg = _Cfg(nbs)
+    probs = check.check_config(cfg, mathjax=False)
+    assert len(probs) == 2 and 'nbdev.yml is missing or out of date' in probs[0] and 'must be a symlink' in probs[1], probs
+    (nbs/'nbdev.yml').write_text(render.nbdev_yml_expected(cfg))
+    (tmp_path/'_quarto.yml').write_text('project: {}\n'); (nbs/'_quarto.yml').symlink_to('../_quarto.yml')
+    assert check.check_config(cfg, mathjax=False) == []
+    (nbs/'nbdev.yml').write_text('stale')
+    assert len(check.check_config(cfg, mathjax=False)) == 1
+    monkeypatch.setattr(check, 'MATHJAX', tmp_path/'no'/'MathJax.js')
+    probs = check.check_config(None)
+    assert len(probs) == 1 and probs[0].startswith('MathJax is absent'), probs
+
+def test_proc_one_pickles():
+    "Spawned nbdev workers get `proc_one` by reference: it must load in a fresh process with tools/ on sys.path"
+    code = (f'import pickle, sys; sys.path.insert(0, {str(Path(render.__file__).parent.parent)!r}); '
+            f'f = pickle.loads(bytes.fromhex({pickle.dumps(render.proc_one).hex()!r})); print(f.__module__, f.__name__)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ['docsite.render', 'proc_one'], out.stderr
 
 def test_failed_requests():
     ev = [('requestfailed', 'file:///s/a.css', 'net::ERR_FILE_NOT_FOUND', 'stylesheet'),
@@ -173,3 +165,52 @@ def test_exporters_share_setup():
     assert 'Some *text*' in md and '```' not in md  # the input removed by its tag
     html, _ = render.export(render.exporter('html'), nb, {})
     assert '<em>text</em>' in html and 'In&nbsp;[' not in html
+
+# ------------------------------------------------------------------------------------------------
+# The full check on the fixture site (nbdev processing, nbconvert, Chromium)
+
+def test_site_fails_on_bad_pages_only(site_check):
+    out = site_check['stdout']
+    assert site_check['rc'] == 1, out + site_check['stderr']
+    assert re.search(r'^FAILED: \d+ problem\(s\)$', out, re.M), out
+    assert not problems(site_check, 'site'), out
+    assert not problems(site_check, 'good.ipynb'), out
+    assert not [l for l in out.splitlines() if l.startswith('warning  good.ipynb')], out
+
+def test_good_page_rendered_and_browsed(site_check):
+    out = Path(site_check['out'])
+    html = (out/'good.html').read_text()
+    assert 'MathJax.js' in html and 'id="formulas"' in html and 'href="bad.html"' in html
+    assert (out/'dot.png').exists()  # local images copied next to the page
+    for pg in ('good', 'bad'): assert (out/'screenshots'/f'{pg}.png').stat().st_size > 1000
+    assert not (out/'broken.html').exists()
+
+def test_unprocessable_notebook(site_check):
+    probs = problems(site_check, 'broken.ipynb')
+    assert len(probs) == 1 and re.match(r"nbdev processing failed: NameError: name 'x' is not defined -- when nbdev ran "
+                                        r"source cell 2 \('import math'\)", probs[0]), probs
+    warns = [l for l in site_check['stdout'].splitlines() if l.startswith('warning  broken.ipynb:')]
+    assert warns == ['warning  broken.ipynb: source cell 2 mixes imports and other code, so nbdev executes it when '
+                     'building docs; move the imports into their own cell'], warns
+
+BAD = {
+    'TeX error':          r'^MathJax TeX error: .*\\frac',
+    'raw TeX':            r'^1 formula\(s\) left as raw TeX, e\.g\. .\$w_i = e\^\{-p_i\}\$',
+    'broken link':        r'^broken link: missing_page\.html',
+    'broken anchor':      r'^broken anchor: #no-such-heading$',
+    'missing image':      r'^image file missing: gone\.png$',
+    'expression, no output': r"^source cell 2 \('1 \+ 1'\) ends in an expression but has no output",
+    'plot, no output':    r"^source cell 3 \('plt\.plot.*ends in a plot but has no output",
+    'machine path':       r"^source cell 4: output shows a machine path \('/home/alice/'",
+    'error output':       r'^source cell 5: error output ZeroDivisionError',
+}
+
+@pytest.mark.parametrize('what', BAD)
+def test_bad_page_reports(site_check, what):
+    probs = problems(site_check, 'bad.ipynb')
+    assert [p for p in probs if re.search(BAD[what], p)], f'{what} not reported; problems: {probs}'
+
+def test_bad_page_reports_nothing_else(site_check):
+    probs = problems(site_check, 'bad.ipynb')
+    extra = [p for p in probs if not any(re.search(rx, p) for rx in BAD.values())]
+    assert not extra and len(probs) == len(BAD), probs
