@@ -64,7 +64,8 @@ def parse_args(argv=None):
     ap.add_argument('--only', nargs='*', default=None, help='check only these notebooks (names relative to --nbs)')
     ap.add_argument('--no-browser', action='store_true', help='skip Chromium: static checks only')
     ap.add_argument('--n_workers', type=int, default=1, help='processes for nbdev processing (0: in this process)')
-    ap.add_argument('--chromium', default=os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser'))
+    ap.add_argument('--chromium', default=os.environ.get('CHROMIUM') or shutil.which('chromium')
+                    or shutil.which('chromium-browser'))
     return ap.parse_args(argv)
 
 def new_result(pw=(), secs=0.):
@@ -73,8 +74,9 @@ def new_result(pw=(), secs=0.):
 def render_site(nbs, all_nbs, rels, pres, cfg, nbs_path:Path, out:Path, sidebar):
     "Static checks on each processed notebook, then its page: ({nb: result}, site problems)"
     results, pnbs = {}, {}
-    ctx = dict(nbs_path=nbs_path, out=out, site_url=render.site_url(cfg), site_title=str(cfg.get('title', cfg.lib_name)),
-               sidebar=sidebar, pages={}, exporter=render.exporter('html'), root=ROOT, git_url=cfg.get('git_url'),
+    ctx = dict(nbs_path=nbs_path, out=out, site_url=render.site_url(cfg),
+               site_title=str(cfg.get('title', cfg.lib_name)), sidebar=sidebar, pages={},
+               exporter=render.exporter('html'), root=ROOT, git_url=cfg.get('git_url'),
                branch=cfg.get('branch', 'main'), unbuilt=set(), styles=(nbs_path/'styles.css').exists())
     if ctx['styles']: shutil.copy2(nbs_path/'styles.css', out/'styles.css')
     for nb in nbs:
@@ -127,7 +129,8 @@ def browse_site(results, out:Path, exe:str):
                 p, w, info = browse.browse(b, (out/r['page']).as_uri(), shot)
                 static = ' '.join(r['probs'])  # what the static checks already reported, not twice
                 p = [x for x in p if not (x.startswith('image does not load') and x.split(': ', 1)[1][:60] in static)
-                     and not (x == 'page shows a Python Traceback' and ('Traceback' in static or 'error output' in static))]
+                     and not (x == 'page shows a Python Traceback'
+                              and ('Traceback' in static or 'error output' in static))]
                 r['probs'] += p; r['warns'] += w; r['shot'] = shot
                 r['text'] = info.get('text', r['text'])
             except Exception as e:

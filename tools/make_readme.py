@@ -41,7 +41,8 @@ def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
     site = site_url(cfg)
     for c in pnb['cells']:
         if c['cell_type'] != 'markdown': continue
-        src = _re_nblink.sub(lambda m: f']({site}{_nbpath2html(Path(m.group(1))).as_posix()}{m.group(2) or ""})', c['source'])
+        src = _re_nblink.sub(lambda m: f']({site}{_nbpath2html(Path(m.group(1))).as_posix()}{m.group(2) or ""})',
+                             c['source'])
         rel = lambda p: os.path.relpath((nb.parent/p).resolve(), dest.parent.resolve()).replace(os.sep, '/')
         c['source'] = _re_img.sub(lambda m: m.group(1) + rel(m.group(2)) + m.group(3), src)
     md, res = export(exporter('markdown'), pnb, {'output_files_dir': FILES, 'unique_key': 'README'})
@@ -52,7 +53,8 @@ def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
 def current(dest:Path) -> tuple[str|None, dict]:
     md = dest.read_text(encoding='utf-8') if dest.exists() else None
     fd = dest.parent/FILES
-    files = {f'{FILES}/{p.relative_to(fd).as_posix()}': p.read_bytes() for p in sorted(fd.rglob('*')) if p.is_file()} if fd.is_dir() else {}
+    files = ({f'{FILES}/{p.relative_to(fd).as_posix()}': p.read_bytes() for p in sorted(fd.rglob('*')) if p.is_file()}
+             if fd.is_dir() else {})
     return md, files
 
 def main(argv=None):
@@ -77,7 +79,8 @@ def main(argv=None):
                                              f'{dest.name} (from {nb.name})', lineterm='', n=1))
             add = sum(1 for l in diff if l.startswith('+') and not l.startswith('+++'))
             rm = sum(1 for l in diff if l.startswith('-') and not l.startswith('---'))
-            probs.append(f'{dest.name} is not current: +{add} -{rm} lines' + ('' if old_md is not None else ' (missing)'))
+            probs.append(f'{dest.name} is not current: +{add} -{rm} lines'
+                         + ('' if old_md is not None else ' (missing)'))
             print('\n'.join(diff[:60]) + ('\n...' if len(diff) > 60 else ''))
         for k in sorted(set(files) | set(old_files)):
             if k not in old_files: probs.append(f'{k} is missing')

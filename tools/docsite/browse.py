@@ -26,7 +26,8 @@ TEX_HOOK = """window.__texErrors = [];
 window.MathJax = {AuthorInit: function () {
   ['TeX Jax - parse error', 'TeX Jax - undefined control sequence', 'Math Processing Error'].forEach(h =>
     MathJax.Hub.Register.MessageHook(h, m => window.__texErrors.push(
-      h.replace('TeX Jax - ', '') + ': ' + String(m[1]) + (typeof m[2] === 'string' ? ' in $' + m[2].slice(0, 60) + '$' : ''))));
+      h.replace('TeX Jax - ', '') + ': ' + String(m[1])
+      + (typeof m[2] === 'string' ? ' in $' + m[2].slice(0, 60) + '$' : ''))));
 }};"""
 
 # Resolves once MathJax's queue has been idle for three polls: 'done', 'none' (no MathJax) or 'timeout'
@@ -47,11 +48,14 @@ PAGE_JS = """() => {
   const main = (document.querySelector('main') || document.body).cloneNode(true);
   main.querySelectorAll('nav#dm-sidebar, header#title-block-header, script, style').forEach(e => e.remove());
   const text = main.textContent.replace(/\\s+/g, ' ').trim();
-  const imgs = [...document.images].map(i => ({src: (i.getAttribute('src') || '').slice(0, 70), ok: i.complete && i.naturalWidth > 0}));
+  const imgs = [...document.images].map(i => ({src: (i.getAttribute('src') || '').slice(0, 70),
+                                                ok: i.complete && i.naturalWidth > 0}));
   const mathErr = window.__texErrors || [];
   const plain = main.cloneNode(true);
-  plain.querySelectorAll('pre, code, .MathJax, .MathJax_CHTML, .MathJax_Preview, .MathJax_Display, mjx-container').forEach(e => e.remove());
-  const raw = (plain.textContent.match(/\\$\\$[^$]+\\$\\$|\\$[^$\\s][^$]{0,300}?\\$|\\\\([^)]*\\\\)/g) || []).map(m => m.slice(0, 60));
+  plain.querySelectorAll('pre, code, .MathJax, .MathJax_CHTML, .MathJax_Preview, .MathJax_Display, mjx-container')
+    .forEach(e => e.remove());
+  const raw = (plain.textContent.match(/\\$\\$[^$]+\\$\\$|\\$[^$\\s][^$]{0,300}?\\$|\\\\([^)]*\\\\)/g) || [])
+    .map(m => m.slice(0, 60));
   const rendered = document.querySelectorAll('.MathJax_CHTML, .MathJax_Display, mjx-container').length;
   return {ready: document.readyState, title: document.title, text: text.length, rawTex: raw, rendered,
           traceback: document.body.innerText.includes('Traceback (most recent call last)'),
@@ -69,7 +73,8 @@ class Browser:
             self.page.route(NETWORK, lambda route: route.abort('blockedbyclient'))
             self.page.add_init_script(TEX_HOOK)
             self.events = []
-            self.page.on('requestfailed', lambda r: self.events.append(('requestfailed', r.url, r.failure or '', r.resource_type)))
+            self.page.on('requestfailed',
+                         lambda r: self.events.append(('requestfailed', r.url, r.failure or '', r.resource_type)))
             self.page.on('pageerror', lambda e: self.events.append(('pageerror', str(e))))
         except BaseException: self.close(); raise
 

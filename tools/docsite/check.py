@@ -27,8 +27,8 @@ def check_config(cfg, mathjax:bool=True) -> list:
     "The project's docs configuration: nbs/nbdev.yml current, nbs/_quarto.yml a symlink; MathJax (when `mathjax`)"
     probs = []
     if mathjax and not MATHJAX.exists():
-        probs.append(f'MathJax is absent ({MATHJAX}): every formula would show as raw TeX; install Debian\'s libjs-mathjax '
-                     '(apt-get install -y libjs-mathjax)')
+        probs.append(f'MathJax is absent ({MATHJAX}): every formula would show as raw TeX; '
+                     'install Debian\'s libjs-mathjax (apt-get install -y libjs-mathjax)')
     if cfg is None: return probs
     ny = cfg.nbs_path/'nbdev.yml'
     if not ny.exists() or ny.read_text() != nbdev_yml_expected(cfg):
@@ -160,7 +160,8 @@ def check_processed(src_nb, pnb, fm, lib_path:Path):
     probs, warns = [], []
     src_cells = src_nb['cells']
     def where(c):
-        first = next((l.strip() for l in cell_src(c).splitlines() if l.strip() and not l.lstrip().startswith('#|')), None)
+        first = next((l.strip() for l in cell_src(c).splitlines()
+                      if l.strip() and not l.lstrip().startswith('#|')), None)
         i = next((i for i, sc in enumerate(src_cells) if first and first in cell_src(sc)), '?')
         return f'source cell {i}'
     for c in pnb['cells']:
@@ -171,7 +172,8 @@ def check_processed(src_nb, pnb, fm, lib_path:Path):
             elif ot == 'stream':
                 txt = ''.join(o.get('text', ''))
                 if 'Traceback' in txt: probs.append(f'{where(c)}: Traceback in {o.get("name")} output')
-                elif o.get('name') == 'stderr' and txt.strip(): warns.append(f'{where(c)}: stderr: {txt.strip().splitlines()[0][:100]}')
+                elif o.get('name') == 'stderr' and txt.strip():
+                    warns.append(f'{where(c)}: stderr: {txt.strip().splitlines()[0][:100]}')
             else:
                 txt = ''.join(o.get('data', {}).get('text/plain', ''))
                 if 'Traceback (most recent call last)' in txt: probs.append(f'{where(c)}: Traceback in output')
@@ -216,7 +218,8 @@ def check_links(out:Path, pages:list, ctx):
             if gh and href.startswith(gh):
                 u = urlsplit(href[len(gh):]); f = ctx['root']/unquote(u.path)
                 if not f.is_file(): probs.append(f'source link to a file not in the repo: {href}')
-                elif re.fullmatch(r'L\d+', u.fragment) and int(u.fragment[1:]) > len(f.read_text(encoding='utf-8').splitlines()):
+                elif (re.fullmatch(r'L\d+', u.fragment)
+                      and int(u.fragment[1:]) > len(f.read_text(encoding='utf-8').splitlines())):
                     probs.append(f'source link past the end of {u.path}: {href}')
                 continue  # (nbdev writes #LNone for symbols shown outside their own notebook: harmless)
             u = urlsplit(href)
@@ -242,7 +245,8 @@ def check_links(out:Path, pages:list, ctx):
                     meta, data = src.split(',', 1)
                     raw = base64.b64decode(data, validate=True) if ';base64' in meta else data.encode()
                     if not raw: raise ValueError('empty')
-                except (ValueError, binascii.Error) as e: probs.append(f'image data URI does not decode ({e}): {src[:60]}')
+                except (ValueError, binascii.Error) as e:
+                    probs.append(f'image data URI does not decode ({e}): {src[:60]}')
             elif not urlsplit(src).scheme and not (here/unquote(src.split('#')[0])).exists():
                 probs.append(f'image file missing: {src}')
         res[pg] = probs

@@ -105,7 +105,8 @@ def nbdev_yml_expected(cfg) -> str:
 # ------------------------------------------------------------------------------------------------
 # nbconvert set-up shared by the pages and the README
 
-TAGS = dict(remove_input_tags={'remove_input'}, remove_all_outputs_tags={'remove_output'}, remove_cell_tags={'remove_cell'})
+TAGS = dict(remove_input_tags={'remove_input'}, remove_all_outputs_tags={'remove_output'},
+            remove_cell_tags={'remove_cell'})
 
 def exporter(kind:str='html'):
     "nbconvert's exporter as Quarto would render: 'html' (lab template, no prompts, local MathJax) or 'markdown'"
@@ -301,7 +302,8 @@ def rewrite_href(href:str, nb_rel:Path, here:str, ctx) -> str:
     "Quarto's link rewriting: notebook links -> their pages; published-site links -> relative"
     site = ctx['site_url']
     if site and href.startswith(site):
-        return os.path.relpath(href[len(site):].split('#')[0] or 'index.html', here) + (('#' + href.split('#', 1)[1]) if '#' in href else '')
+        frag = ('#' + href.split('#', 1)[1]) if '#' in href else ''
+        return os.path.relpath(href[len(site):].split('#')[0] or 'index.html', here) + frag
     u = urlsplit(href)
     if u.scheme or u.netloc or not u.path.endswith('.ipynb'): return href
     target = os.path.normpath((nb_rel.parent/unquote(u.path)).as_posix())

@@ -1,4 +1,4 @@
-"""Tests of tools/check_docs.py and tools/docsite/: the full check on a two-page fixture site, and the checks one by one.
+"""Tests of tools/check_docs.py and tools/docsite/: the full check on a fixture site, and the checks one by one.
 
 The fixture site (`fixtures/site/`) has a good page that must pass every check, a bad page with one of each
 problem: a TeX error, a formula left as raw TeX, a broken link, a broken anchor, a missing image, a cell ending in
@@ -10,6 +10,8 @@ import pickle, re, subprocess, sys
 from pathlib import Path
 import pytest
 from docsite import check, render, browse
+
+def out_(kind, **kw): return {'output_type': kind, **kw}  # a notebook output
 
 def problems(res, page):
     return [l.split(': ', 1)[1] for l in res['stdout'].splitlines() if l.startswith(f'PROBLEM  {page}:')]
@@ -36,7 +38,8 @@ def test_machine_paths(text, bad):
     assert bool([p for p in probs if 'machine path' in p]) == bad, probs
 
 def test_missing_output(): 
-    probs = check.check_outputs(_nb(('x = 1\nx', []), ('y = 2', []), ('x', [{'output_type': 'execute_result', 'data': {'text/plain': '1'}}])))
+    probs = check.check_outputs(_nb(('x = 1\nx', []), ('y = 2', []),
+                                    ('x', [out_('execute_result', data={'text/plain': '1'})])))
     assert len(probs) == 1 and probs[0].startswith("source cell 0 ('x = 1') ends in an expression"), probs
 
 @pytest.mark.parametrize('desc,ok', [('One sentence.', True), ('See e.g. the paper.', True),
@@ -47,9 +50,9 @@ def _processed(title_md, *cells):
     return {'cells': [{'cell_type': 'code', 'source': s, 'outputs': o, 'metadata': {}} for s, o in cells]}
 
 def test_check_processed_title_description_errors(tmp_path):
-    pnb = _processed('', ('1/0', [{'output_type': 'error', 'ename': 'ZeroDivisionError', 'evalue': 'x', 'traceback': []}]),
-                     ('print()', [{'output_type': 'stream', 'name': 'stdout', 'text': 'Traceback (most recent call last)'}]),
-                     ('warn()', [{'output_type': 'stream', 'name': 'stderr', 'text': 'UserWarning: careful'}]))
+    pnb = _processed('', ('1/0', [out_('error', ename='ZeroDivisionError', evalue='x', traceback=[])]),
+                     ('print()', [out_('stream', name='stdout', text='Traceback (most recent call last)')]),
+                     ('warn()', [out_('stream', name='stderr', text='UserWarning: careful')]))
     probs, warns = check.check_processed(pnb, pnb, {'title': '# T', 'description': 'One. Two.'}, tmp_path)
     assert any('error output ZeroDivisionError' in p for p in probs)
     assert any('Traceback in stdout output' in p for p in probs)
@@ -61,7 +64,7 @@ def test_check_processed_title_description_errors(tmp_path):
 def test_check_processed_show_doc(tmp_path):
     (tmp_path/'mod.py').write_text("__all__ = ['f', 'g', 'TABLE']\n")
     src = {'cells': [{'cell_type': 'code', 'source': '#| default_exp mod', 'outputs': []}]}
-    pnb = _processed('', ('show_doc(f)', [{'output_type': 'display_data', 'data': {'text/markdown': '### f\n\n> f(x)'}}]))
+    pnb = _processed('', ('show_doc(f)', [out_('display_data', data={'text/markdown': '### f\n\n> f(x)'})]))
     probs, _ = check.check_processed(src, pnb, {'title': 'T', 'description': 'D.'}, tmp_path)
     assert probs == ['exported without show_doc entry: g'], probs
     src['cells'][0]['source'] = '#| default_exp other'
@@ -84,16 +87,21 @@ def test_load_sidebar(tmp_path):
 
 def test_unique_pages():
     assert check.check_unique_pages({'a.ipynb': 'a.html', 'b.ipynb': 'b.html'}) == []
-    assert check.check_unique_pages({'00_a.ipynb': 'a.html', 'a.ipynb': 'a.html'}) == ['00_a.ipynb, a.ipynb all render to a.html']
+    assert (check.check_unique_pages({'00_a.ipynb': 'a.html', 'a.ipynb': 'a.html'})
+            == ['00_a.ipynb, a.ipynb all render to a.html'])
 
 def test_check_links(tmp_path):
-    (tmp_path/'a.html').write_text('<h2 id="top">T</h2><a href="#top">ok</a><a href="#nope">x</a><a href="b.html#top">ok</a>'
+    gh = 'https://github.com/o/r/blob/main'
+    (tmp_path/'a.html').write_text('<h2 id="top">T</h2><a href="#top">ok</a><a href="#nope">x</a>'
+                                   '<a href="b.html#top">ok</a>'
                                    '<a href="c.html">gone</a><a href="b.html#zz">x</a><a href="https://x.org/q">ext</a>'
-                                   '<a href="https://github.com/o/r/blob/main/missing.py">src</a>'
-                                   '<a href="https://github.com/o/r/blob/main/f.py#L2">ok</a><a href="https://github.com/o/r/blob/main/f.py#L3">x</a>'
-                                   '<img src="data:image/png;base64,@@@"><img src="no.png"><img src="data:image/png;base64,iVBORw0K">')
+                                   f'<a href="{gh}/missing.py">src</a><a href="{gh}/f.py#L2">ok</a>'
+                                   f'<a href="{gh}/f.py#L3">x</a>'
+                                   '<img src="data:image/png;base64,@@@"><img src="no.png">'
+                                   '<img src="data:image/png;base64,iVBORw0K">')
     (tmp_path/'b.html').write_text('<p id="top">b</p>'); (tmp_path/'f.py').write_text('a = 1\nb = 2\n')
-    ctx = dict(git_url='https://github.com/o/r', branch='main', root=tmp_path, site_url='https://o.github.io/r/', unbuilt=set())
+    ctx = dict(git_url='https://github.com/o/r', branch='main', root=tmp_path, site_url='https://o.github.io/r/',
+               unbuilt=set())
     res = check.check_links(tmp_path, ['a.html', 'b.html'], ctx)
     assert res['b.html'] == []
     p = res['a.html']
@@ -104,7 +112,8 @@ def test_check_links(tmp_path):
 
 def test_check_text():
     assert check.check_text(79) and not check.check_text(80) and not check.check_text(None)
-    assert check.page_text_len('<nav id="dm-sidebar">menu</nav><main><p>  hello   world </p></main>') == len('hello world')
+    html = '<nav id="dm-sidebar">menu</nav><main><p>  hello   world </p></main>'
+    assert check.page_text_len(html) == len('hello world')
 
 class _Cfg(dict):
     "The settings.ini values nbdev.yml is written from"
@@ -117,7 +126,8 @@ def test_check_config(tmp_path, monkeypatch):
     nbs = tmp_path/'nbs'; nbs.mkdir()
     cfg = _Cfg(nbs)
     probs = check.check_config(cfg, mathjax=False)
-    assert len(probs) == 2 and 'nbdev.yml is missing or out of date' in probs[0] and 'must be a symlink' in probs[1], probs
+    assert len(probs) == 2, probs
+    assert 'nbdev.yml is missing or out of date' in probs[0] and 'must be a symlink' in probs[1], probs
     (nbs/'nbdev.yml').write_text(render.nbdev_yml_expected(cfg))
     (tmp_path/'_quarto.yml').write_text('project: {}\n'); (nbs/'_quarto.yml').symlink_to('../_quarto.yml')
     assert check.check_config(cfg, mathjax=False) == []
@@ -130,7 +140,8 @@ def test_check_config(tmp_path, monkeypatch):
 def test_proc_one_pickles():
     "Spawned nbdev workers get `proc_one` by reference: it must load in a fresh process with tools/ on sys.path"
     code = (f'import pickle, sys; sys.path.insert(0, {str(Path(render.__file__).parent.parent)!r}); '
-            f'f = pickle.loads(bytes.fromhex({pickle.dumps(render.proc_one).hex()!r})); print(f.__module__, f.__name__)')
+            f'f = pickle.loads(bytes.fromhex({pickle.dumps(render.proc_one).hex()!r})); '
+            'print(f.__module__, f.__name__)')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ['docsite.render', 'proc_one'], out.stderr
 
@@ -145,7 +156,8 @@ def test_failed_requests():
 
 def test_quartoise():
     nb = {'cells': [{'cell_type': 'raw', 'source': '---\ntitle: T\ndescription: D.\n---'},
-                    {'cell_type': 'markdown', 'source': '## Head {#h .cls}\n\n::: {.note}\nx [a](b.ipynb){target="_blank"}\n:::'},
+                    {'cell_type': 'markdown',
+                     'source': '## Head {#h .cls}\n\n::: {.note}\nx [a](b.ipynb){target="_blank"}\n:::'},
                     {'cell_type': 'code', 'source': '#| echo: false\nx', 'outputs': [], 'metadata': {}},
                     {'cell_type': 'code', 'source': '#| include: false\ny', 'outputs': [], 'metadata': {}},
                     {'cell_type': 'code', 'source': '#| output: false\nz', 'outputs': [], 'metadata': {}}]}
@@ -154,11 +166,12 @@ def test_quartoise():
     src = [c['source'] for c in nb['cells']]
     assert src[0] == '# T\n\n> D.'
     assert src[1] == '<span id="h"></span>\n\n## Head\nx [a](b.ipynb)\n'  # attributes and fences dropped
-    assert src[2:] == ['x', 'z'] and [c['metadata']['tags'] for c in nb['cells'][2:]] == [['remove_input'], ['remove_output']]
+    assert src[2:] == ['x', 'z']
+    assert [c['metadata']['tags'] for c in nb['cells'][2:]] == [['remove_input'], ['remove_output']]
 
 def test_exporters_share_setup():
-    nb = {'cells': [{'cell_type': 'code', 'source': ['x'], 'outputs': [], 'metadata': {'tags': ['remove_input']}, 'id': 'a',
-                     'execution_count': None},
+    nb = {'cells': [{'cell_type': 'code', 'source': ['x'], 'outputs': [], 'metadata': {'tags': ['remove_input']},
+                     'id': 'a', 'execution_count': None},
                     {'cell_type': 'markdown', 'source': 'Some *text*', 'metadata': {}, 'id': 'b'}],
           'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
     md, _ = render.export(render.exporter('markdown'), nb, {})
@@ -187,8 +200,9 @@ def test_good_page_rendered_and_browsed(site_check):
 
 def test_unprocessable_notebook(site_check):
     probs = problems(site_check, 'broken.ipynb')
-    assert len(probs) == 1 and re.match(r"nbdev processing failed: NameError: name 'x' is not defined -- when nbdev ran "
-                                        r"source cell 2 \('import math'\)", probs[0]), probs
+    assert len(probs) == 1, probs
+    assert re.match(r"nbdev processing failed: NameError: name 'x' is not defined -- when nbdev ran "
+                    r"source cell 2 \('import math'\)", probs[0]), probs
     warns = [l for l in site_check['stdout'].splitlines() if l.startswith('warning  broken.ipynb:')]
     assert warns == ['warning  broken.ipynb: source cell 2 mixes imports and other code, so nbdev executes it when '
                      'building docs; move the imports into their own cell'], warns
