@@ -21,7 +21,9 @@ import argparse, difflib, json, os, re, shutil, sys, tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_docs import ROOT, quartoise, site_url, proc_one  # shared Quarto emulation
+from docsite.render import quartoise, site_url, proc_one, exporter, export  # shared with check_docs.py
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FILES = 'README_files'
 _re_nblink = re.compile(r'\]\((?!https?:|mailto:|#)([^)\s#]+\.ipynb)(#[^)\s]*)?\)')
@@ -31,9 +33,6 @@ def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
     "Markdown text and {relative file name: bytes} for README built from notebook `nb`"
     from nbdev.processors import FilterDefaults
     from nbdev.doclinks import _nbpath2html
-    import nbformat
-    from nbconvert import MarkdownExporter
-    from traitlets.config import Config
     with tempfile.TemporaryDirectory() as d:
         err, _, _ = proc_one((nb, Path(d)/nb.name, FilterDefaults))
         if err: sys.exit(f'make_readme: nbdev could not process {nb}: {err}')
@@ -41,24 +40,12 @@ def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
     quartoise(pnb, 'md')
     site = site_url(cfg)
     for c in pnb['cells']:
-        c.pop('id', None)
         if c['cell_type'] != 'markdown': continue
-        src = _re_nblink.sub(lambda m: f']({site}{_nbpath2html(Path(m.group(1))).as_posix()}{m.group(2) or ""})', c['source'])
+        src = _re_nblink.sub(lambda m: f']({site}{_nbpath2html(Path(m.group(1))).as_posix()}{m.group(2) or ""})',
+                             c['source'])
         rel = lambda p: os.path.relpath((nb.parent/p).resolve(), dest.parent.resolve()).replace(os.sep, '/')
         c['source'] = _re_img.sub(lambda m: m.group(1) + rel(m.group(2)) + m.group(3), src)
-    node = nbformat.v4.rwbase.rejoin_lines(nbformat.from_dict(pnb))  # nbdev writes multi-line strings as lists
-    node.nbformat, node.nbformat_minor = 4, 4
-    lang = node.metadata.get('kernelspec', {}).get('language', 'python')
-    node.metadata.setdefault('language_info', {'name': lang})  # nbdev_clean drops it; exporters want it
-    cf = Config()
-    cf.TagRemovePreprocessor.enabled = True
-    cf.TagRemovePreprocessor.remove_input_tags = {'remove_input'}
-    cf.TagRemovePreprocessor.remove_all_outputs_tags = {'remove_output'}
-    cf.TagRemovePreprocessor.remove_cell_tags = {'remove_cell'}
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        md, res = MarkdownExporter(config=cf).from_notebook_node(node, resources={'output_files_dir': FILES, 'unique_key': 'README'})
+    md, res = export(exporter('markdown'), pnb, {'output_files_dir': FILES, 'unique_key': 'README'})
     md = '\n'.join(l.rstrip() for l in md.splitlines())
     md = re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
     return md, {Path(k).as_posix(): v for k, v in sorted(res.get('outputs', {}).items())}
@@ -66,7 +53,8 @@ def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
 def current(dest:Path) -> tuple[str|None, dict]:
     md = dest.read_text(encoding='utf-8') if dest.exists() else None
     fd = dest.parent/FILES
-    files = {f'{FILES}/{p.relative_to(fd).as_posix()}': p.read_bytes() for p in sorted(fd.rglob('*')) if p.is_file()} if fd.is_dir() else {}
+    files = ({f'{FILES}/{p.relative_to(fd).as_posix()}': p.read_bytes() for p in sorted(fd.rglob('*')) if p.is_file()}
+             if fd.is_dir() else {})
     return md, files
 
 def main(argv=None):
@@ -91,7 +79,8 @@ def main(argv=None):
                                              f'{dest.name} (from {nb.name})', lineterm='', n=1))
             add = sum(1 for l in diff if l.startswith('+') and not l.startswith('+++'))
             rm = sum(1 for l in diff if l.startswith('-') and not l.startswith('---'))
-            probs.append(f'{dest.name} is not current: +{add} -{rm} lines' + ('' if old_md is not None else ' (missing)'))
+            probs.append(f'{dest.name} is not current: +{add} -{rm} lines'
+                         + ('' if old_md is not None else ' (missing)'))
             print('\n'.join(diff[:60]) + ('\n...' if len(diff) > 60 else ''))
         for k in sorted(set(files) | set(old_files)):
             if k not in old_files: probs.append(f'{k} is missing')
