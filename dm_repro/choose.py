@@ -29,6 +29,7 @@ __all__ = ['CHOOSE_LABELS', 'DMFind', 'dm_candidates', 'holdout_split', 'dm_find
 # %% ../nbs/06g_choose.ipynb #52b9d50a
 CHOOSE_LABELS = ('noisy', 'clean') # score the held-out part against its labels as given (all a user has) or clean ones
 
+# %% ../nbs/06g_choose.ipynb #0f558bbd
 def dm_candidates(lams=(0, 0.5, 1), # the λ values
                   betas=None, # None: the paper's β grid of each λ; a list: the same β for every λ; a dict {λ: [β, ...]}
                  )->list: # (λ, β) pairs in grid order
@@ -86,6 +87,7 @@ def _loaders(dls, tr, ho, seed):
     trn = dl.new(_take(ds, tr, getattr(ds, 'split_idx', 0)))
     return trn, dl.new(_take(ds, ho, 1), shuffle=False, drop_last=False, **kw)
 
+# %% ../nbs/06g_choose.ipynb #8f98788e
 def _clean_labels(dls, idxs):
     "The clean labels of training examples `idxs` if the loader knows them (dm_repro's `ArrayDL`), else None"
     cy = getattr(dls.train, 'clean_y', None)
@@ -93,6 +95,7 @@ def _clean_labels(dls, idxs):
     cy = torch.as_tensor(cy)[torch.as_tensor(idxs, dtype=torch.long)]
     return None if (cy < 0).any() else cy
 
+# %% ../nbs/06g_choose.ipynb #6bc577bb
 def _holdout_acc(learn, hold, clean):
     "Accuracy on the held-out loader against its labels as given, and against `clean` (NaN when None)"
     with learn.no_bar(): preds, targs = learn.get_preds(dl=hold)

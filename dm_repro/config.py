@@ -25,6 +25,7 @@ LATER_FIELDS = {'loss_kw': {}} # fields added after runs were committed, with th
 SCHEDS = ('step', 'inv', 'const')
 WD_MODES = ('l2', 'decoupled')
 
+# %% ../nbs/06a_config.ipynb #a116c602
 @dataclass
 class RunConfig:
     "Everything that can change a run's numbers: data, label noise, model, loss, optimiser, schedule, length and seed"

@@ -85,16 +85,24 @@ class ArrayDL(BatchIdxsMixin, DataLoader):
     c = property(lambda self: self.n_classes)
 
     def create_item(self, s): return s
-    def create_batches(self, samps): # items are rows of `x`: slice the sampled indices, no per-item step
-        idxs, bs = list(samps), self.bs
-        for i in range(0, len(idxs) - len(idxs) % bs if self.drop_last else len(idxs), bs): yield self.do_batch(idxs[i:i + bs])
     def create_batch(self, b):
         idx = torch.as_tensor(b, dtype=torch.long)
         return self.dataset.x[idx], self.dataset.y[idx]
     def retain(self, res, b): return res
-    def shuffle_fn(self, idxs):
-        perm = torch.randperm(len(idxs), generator=torch.Generator().manual_seed(self.rng.getrandbits(62)))
-        return [idxs[i] for i in perm.tolist()]
+
+# %% ../nbs/04_data.ipynb #049e5475
+@patch
+def create_batches(self:ArrayDL, samps):
+    "Items are rows of `x`: slice the sampled indices, no per-item step"
+    idxs, bs = list(samps), self.bs
+    for i in range(0, len(idxs) - len(idxs) % bs if self.drop_last else len(idxs), bs): yield self.do_batch(idxs[i:i + bs])
+
+# %% ../nbs/04_data.ipynb #4c532dfd
+@patch
+def shuffle_fn(self:ArrayDL, idxs):
+    "Permute `idxs` with a torch generator seeded from the loader's own `rng` (itself seeded by `seed`)"
+    perm = torch.randperm(len(idxs), generator=torch.Generator().manual_seed(self.rng.getrandbits(62)))
+    return [idxs[i] for i in perm.tolist()]
 
 # %% ../nbs/04_data.ipynb #4306d44f
 @patch
@@ -156,6 +164,8 @@ def _noisy_split(y, coarse, idx, noise, rate, n_classes, noise_seed, noise_kwarg
     try: return corrupt_labels(y[idx], noise, None if noise == 'transition' and not rate else rate, n_classes=n_classes,
                                seed=noise_seed + VALID_NOISE_SEED_OFFSET, **kw).noisy
     except ValueError: return None   # e.g. too few examples per class for an exact pair flip: valid_acc_noisy stays NaN
+
+# %% ../nbs/04_data.ipynb #54a6db04
 DATASET_CLASSES = {'digits': 10, 'fashion_mnist': 10, 'mnist1d': 10, 'cifar10': 10, 'cifar100': 100, 'clothing1m': 14, 'imdb': 2, 'fashion_pairs': 100}
 NOISE_DATASETS = {'cifar100_pair': ('cifar100',), 'cifar100_per_image': ('cifar100',), 'cifar100_cyclic': ('cifar100',),
                   'cifar10_pair': ('cifar10',), 'superclass_pair': ('cifar100', 'fashion_pairs')} # noise variants tied to particular datasets

@@ -86,6 +86,8 @@ def fashion_file(path:Path, # a Fashion-MNIST folder
                             "(apt-get update && apt-get install -y dataset-fashion-mnist, which puts it in "
                             f"{FASHION_MNIST_DIR}) or download the four IDX files from "
                             "https://github.com/zalandoresearch/fashion-mnist and pass path= to their folder")
+
+# %% ../nbs/04a_data_embedded.ipynb #5727540d
 FASHION_STEMS = tuple(f'{s}-{k}-idx{d}-ubyte' for s in ('train', 't10k') for k, d in (('images', 3), ('labels', 1)))
 
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']

@@ -28,6 +28,7 @@ _SOURCES = {
              ('train/pos', 'train/neg', 'train/unsup', 'test/pos', 'test/neg')),
 }
 
+# %% ../nbs/04b_data_paper.ipynb #c5a5ee30
 def find_data(name:str, # dataset name, one of 'cifar10', 'cifar100', 'clothing1m', 'imdb'
               path=None, # the dataset's folder, or a folder containing it (default: `data_root()`)
              )->Path:

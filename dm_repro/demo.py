@@ -42,6 +42,37 @@ def train_accuracies(learn:Learner, # a trained Learner
     return {'train_acc_corrupted': m['train_acc_noisy'], 'train_acc_original': m['train_acc_clean'],
             'memorised': m['flipped_memorised']}
 
+# %% ../nbs/07_demo.ipynb #d754adea
+def _demo_fit(name, loss, rate, epochs, lr, bs, seed, quiet)->tuple:
+    "Train the digits MLP with `loss` on symmetrically corrupted labels: its row of the table and its `Learner`"
+    dls = get_dls('digits', noise='symmetric', rate=rate, noise_seed=seed, bs=bs, seed=seed)
+    torch.manual_seed(seed)
+    model = get_model('mlp', n_classes=dls.n_classes, n_in=64)
+    learn = Learner(dls, model, loss_func=loss, opt_func=partial(SGD, mom=0.9), metrics=accuracy,
+                    cbs=[WeightRecorder(), ParamScheduler({'lr': step_schedule(lr)})])
+    if quiet:
+        with learn.no_bar(), learn.no_logging(): learn.fit(epochs, lr)
+    else: learn.fit(epochs, lr)
+    test_acc = [v[2] for v in learn.recorder.values]
+    h = learn.weight_recorder.history[-1]
+    tr = train_accuracies(learn, dls.train_eval)
+    row = {'method': name, 'best_test_acc': max(test_acc), 'final_test_acc': test_acc[-1], **tr,
+           'weight_share_flipped': h['flipped_share'], 'flipped_frac': h['flipped_frac'],
+           'test_acc_by_epoch': test_acc,
+           'weight_share_flipped_by_epoch': [o['flipped_share'] for o in learn.weight_recorder.history]}
+    return row, learn
+
+# %% ../nbs/07_demo.ipynb #bc9dc564
+def _demo_plot(learners, out):
+    "Plot DM's weights, CCE's implied weights and each method's weight share on flipped examples into `out/weights.png`"
+    fig, axs = plt.subplots(1, 3, figsize=(15, 4))
+    names = list(learners)
+    plot_weights(learners[names[1]].weight_recorder, ax=axs[0], title=f'{names[1]}: weights, last epoch')
+    plot_weights(learners[names[0]].weight_recorder, ax=axs[1], title='CCE: implied weights, last epoch')
+    for n in names: plot_share(learners[n].weight_recorder, ax=axs[2], label=n)
+    axs[2].set_title('share of total weight on flipped examples')
+    fig.tight_layout(); fig.savefig(out/'weights.png', dpi=90); plt.close(fig)
+
 # %% ../nbs/07_demo.ipynb #6949ac69
 def run_demo(rate:float=0.4, # symmetric noise rate on the training labels
              epochs:int=60, # training epochs
@@ -61,34 +92,14 @@ def run_demo(rate:float=0.4, # symmetric noise rate on the training labels
     methods = {'CCE': get_loss('cce'), f'DM (λ={lam:g}, β={beta:g})': DMLoss(lam, beta)}
     rows, learners = [], {}
     for name, loss in methods.items():
-        dls = get_dls('digits', noise='symmetric', rate=rate, noise_seed=seed, bs=bs, seed=seed)
-        torch.manual_seed(seed)
-        model = get_model('mlp', n_classes=dls.n_classes, n_in=64)
-        learn = Learner(dls, model, loss_func=loss, opt_func=partial(SGD, mom=0.9), metrics=accuracy,
-                        cbs=[WeightRecorder(), ParamScheduler({'lr': step_schedule(lr)})])
-        if quiet:
-            with learn.no_bar(), learn.no_logging(): learn.fit(epochs, lr)
-        else: learn.fit(epochs, lr)
-        test_acc = [v[2] for v in learn.recorder.values]
-        h = learn.weight_recorder.history[-1]
-        tr = train_accuracies(learn, dls.train_eval)
-        rows.append({'method': name, 'best_test_acc': max(test_acc), 'final_test_acc': test_acc[-1], **tr,
-                     'weight_share_flipped': h['flipped_share'], 'flipped_frac': h['flipped_frac'],
-                     'test_acc_by_epoch': test_acc,
-                     'weight_share_flipped_by_epoch': [o['flipped_share'] for o in learn.weight_recorder.history]})
-        learners[name] = learn
+        row, learn = _demo_fit(name, loss, rate, epochs, lr, bs, seed, quiet)
+        rows.append(row); learners[name] = learn
     cfg = dict(dataset='digits', noise='symmetric', rate=rate, epochs=epochs, lam=lam, beta=beta, lr=lr, bs=bs,
                seed=seed, threads=threads, model='mlp', optimiser='sgd momentum 0.9, step lr ÷10 at 1/2 and 3/4, no weight decay')
     env = dict(dm_repro=dm_repro.__version__, torch=torch.__version__, python=platform.python_version(),
                machine=platform.machine(), threads=torch.get_num_threads())
     table = format_table(rows)
-    fig, axs = plt.subplots(1, 3, figsize=(15, 4))
-    names = list(learners)
-    plot_weights(learners[names[1]].weight_recorder, ax=axs[0], title=f'{names[1]}: weights, last epoch')
-    plot_weights(learners[names[0]].weight_recorder, ax=axs[1], title='CCE: implied weights, last epoch')
-    for n in names: plot_share(learners[n].weight_recorder, ax=axs[2], label=n)
-    axs[2].set_title('share of total weight on flipped examples')
-    fig.tight_layout(); fig.savefig(out/'weights.png', dpi=90); plt.close(fig)
+    _demo_plot(learners, out)
     res = {'config': cfg, 'env': env, 'rows': rows, 'seconds': round(time.time() - t0, 1)}
     (out/'results.json').write_text(json.dumps(res, indent=1))
     (out/'table.md').write_text(table + '\n')
@@ -121,6 +132,7 @@ def _demo_arg_error(rate, epochs, lam, beta, lr, bs, out, threads)->str|None:
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: return f"cannot create --out {out} ({e.strerror}): give a writable folder"
 
+# %% ../nbs/07_demo.ipynb #74b42de5
 @call_parse
 def main(rate:float=0.4, # symmetric noise rate on the training labels
          epochs:int=60, # training epochs

@@ -254,6 +254,7 @@ class EDFLoss(nn.Module):
 # %% ../nbs/01_losses.ipynb #2b1b0b6f
 _DERIVED_FROM = ('edf', 'normalise', 'weight', 'eps') # the attributes `_derive` reads
 
+# %% ../nbs/01_losses.ipynb #89a9de93
 def _check_attr(name, v):
     "`v` checked as EDFLoss's `edf`, `normalise`, `weight` or `eps` (a fix-it error if bad)"
     if name == 'edf' and not isinstance(v, EDF):
@@ -432,7 +433,10 @@ def _check_coefs(self:EDFLoss, c):
     if not c.is_cpu: torch._assert_async(torch.isfinite(c).all(), msg)
     elif not bool(torch.isfinite(c).all()): raise ValueError(msg)
 
+# %% ../nbs/01_losses.ipynb #421e64b9
 _FLOATS = (torch.float32, torch.float64)
+
+# %% ../nbs/01_losses.ipynb #6b707495
 @patch
 def _forward_cpu(self:EDFLoss, x, t, red):
     "`forward` for the common case, in one piece: the paper's EDF, (B, C) float logits and labels in [0, C) on a CPU, one process; (None, ls) if a label is outside"

@@ -122,6 +122,7 @@ class Inception(nn.Module):
         self.nf = n1 + n3 + n5 + npool
     def forward(self, x): return torch.cat([self.b1(x), self.b2(x), self.b3(x), self.b4(x)], 1)
 
+# %% ../nbs/05_models.ipynb #40a714c6
 _GOOGLENET_CFG = [ # name, (n1, n3r, n3, n5r, n5, npool); 'pool' = 3×3/2 max pool
     ('a3', (64, 96, 128, 16, 32, 32)), ('b3', (128, 128, 192, 32, 96, 64)), 'pool',
     ('a4', (192, 96, 208, 16, 48, 64)), ('b4', (160, 112, 224, 24, 64, 64)), ('c4', (128, 128, 256, 24, 64, 64)),

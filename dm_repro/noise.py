@@ -70,6 +70,7 @@ CIFAR100_COARSE = np.array([ 4,  1, 14,  8,  0,  6,  7,  7, 18,  3,  3, 14,  9, 
                             10,  3,  2, 12, 12, 16, 12,  1,  9, 19,  2, 10,  0,  1, 16, 12,  9, 13, 15, 13,
                             16, 19,  2,  4,  6, 19,  5,  5,  8, 19, 18,  1,  2, 15,  6,  0, 17,  8, 14, 13])
 
+# %% ../nbs/03_noise.ipynb #5367a4c1
 def _superclasses(coarse, y, n_classes, variant):
     "Per-class superclass map (-1 for classes without examples) and the sorted subclasses of each superclass"
     if coarse is None:
@@ -201,6 +202,7 @@ def _flip_exact(noisy, y_order, starts, s, t, r, rng, T):
     noisy[rng.choice(idx, _floor(r * len(idx)), replace=False)] = t
     T[s, s], T[s, t] = 1 - r, r
 
+# %% ../nbs/03_noise.ipynb #a88e142d
 def _cifar100_pair(y, r, C, rng, groups):
     noisy, T, pairs = y.copy(), np.eye(C), []
     order = np.argsort(y, kind='stable'); starts = np.r_[0, np.cumsum(np.bincount(y, minlength=C))]
@@ -261,6 +263,7 @@ def _check_transition(T, C=None)->np.ndarray:
     if len(bad): raise ValueError(f"{what}; row {bad[0]} sums to {T[bad[0]].sum():.6g}: normalise the rows (T / T.sum(1, keepdims=True))")
     return T
 
+# %% ../nbs/03_noise.ipynb #8c0b4a53
 def _transition(y, r, C, rng, T):
     cdf = np.cumsum(T, 1); cdf[:, -1] = 1.0
     u, noisy = rng.random(len(y)), y.copy()

@@ -48,6 +48,7 @@ def _check_params(key, lam, beta, q):
     if q is not None and key not in ('gce', 'gce_dn'):
         raise ValueError(f"q is GCE's parameter; loss {key!r} does not take it")
 
+# %% ../nbs/01b_registry.ipynb #a30ce7f4
 _EDF_KWARGS = ('normalise', 'reduction', 'ignore_index', 'scope', 'eps', 'check', 'axis', 'weight',
                'label_smoothing') # the options get_loss passes on
 

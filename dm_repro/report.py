@@ -57,6 +57,7 @@ def _hyper(c:dict)->str:
 # %% ../nbs/06e_report.ipynb #a37097ca
 def _phase(rd:Path)->str: return 'select' if rd.parent.name == 'select' else 'final'
 
+# %% ../nbs/06e_report.ipynb #ae26e7c6
 def scan_runs(root, # a folder holding run folders (at any depth)
               phase:str=None, # keep only 'select' or 'final' runs (runs outside select/ and final/ count as final)
              )->tuple: # (runs, left_out): run dicts counted once, and dicts path/kind/problem of every folder left out

@@ -121,12 +121,15 @@ def restore_checkpoint(learn:Learner, # a fresh Learner of the same config
 # %% ../nbs/06c_runs.ipynb #0458dcd4
 KILL_ENV = 'DM_REPRO_KILL_AT_ITER'
 SWEEP_CHILD_ENV = 'DM_REPRO_SWEEP_CHILD'
+
+# %% ../nbs/06c_runs.ipynb #f8edf519
 CURVE_COLS = ('epoch', 'iter', 'lr', 'train_loss', 'test_acc', 'valid_acc', 'train_acc_noisy', 'train_acc_clean', 'clean_fit',
               'flipped_memorised', 'flipped_corrected', 'flipped_share', 'flipped_frac', 'w_flipped', 'w_clean', 'p_flipped',
               'p_clean', 'emphasis_variance', 'valid_acc_noisy')
 LEGACY_CURVE_COLS = CURVE_COLS[:-1]  # curves written before valid_acc_noisy was recorded
 _WR_COLS = ('flipped_share', 'flipped_frac', 'w_flipped', 'w_clean', 'p_flipped', 'p_clean', 'emphasis_variance')
 
+# %% ../nbs/06c_runs.ipynb #0141e953
 class RunRecorder(Callback):
     "Evaluate every `eval_every` epochs, keep the curves, checkpoint atomically and write `curves.csv` into `run_dir`"
     order, run_valid = 55, False

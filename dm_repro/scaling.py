@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import torch
 import torch.distributed as dist
+from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.torch_core import num_distrib, find_bs
 from fastai.callback.core import Callback, CancelBatchException
@@ -59,6 +60,7 @@ def _den_ratio(old, new, normalise, eps):
     mo, mn = (torch.as_tensor(m, dtype=new.s.dtype, device=new.s.device) for m in (old.m, new.m))
     return torch.exp(mo - mn) * (old.s + eps * torch.exp(-mo)) / (new.s + eps * torch.exp(-mn))
 
+# %% ../nbs/21_scaling.ipynb #cecdd6f9
 class DMGradAccum(Callback):
     "Gradient accumulation that normalises DM over the whole accumulated batch: k micro-batches of B give the gradient of one batch of kB"
     order, run_valid = DMCallback.order, False
@@ -81,30 +83,6 @@ class DMGradAccum(Callback):
         if scope is not None and scope not in SCOPES: raise ValueError(f"unknown scope={scope!r}; choose one of {SCOPES}")
         self.n_acc, self.edf, self.normalise, self.scope, self.ignore_index, self.eps = n_acc, edf, normalise, scope, ignore_index, eps
 
-    def _resolve(self):
-        "Take unset settings from the Learner's `EDFLoss`; refuse contradictions and double accumulation"
-        for cb in self.learn.cbs:
-            if isinstance(cb, GradientAccumulation):
-                raise ValueError("DMGradAccum does the accumulation itself: remove fastai's GradientAccumulation")
-            if isinstance(cb, DMCallback):
-                raise ValueError("DMGradAccum computes DM's gradient itself: remove DMCallback and pass its lam and beta (or edf) here")
-        src = self.learn.loss_func if isinstance(self.learn.loss_func, EDFLoss) else None
-        if self.edf is None:
-            if src is None: raise ValueError("DMGradAccum needs lam and beta (or edf), or an EDFLoss/DMLoss as the Learner's loss_func")
-            self.edf = src.edf
-        elif src is not None and src.edf != self.edf:
-            raise ValueError(f"the Learner's loss uses {src.edf!r} but DMGradAccum was given {self.edf!r}: pass the same λ, β or leave them unset")
-        for k, v in dict(normalise='batch', scope='global', ignore_index=-100, eps=DN_EPS).items():
-            if getattr(self, k) is None: setattr(self, k, getattr(src, k) if src is not None else v)
-        self._dm = EDFLoss(self.edf, self.normalise, ignore_index=self.ignore_index, scope=self.scope, eps=self.eps, check=False,
-                           axis=getattr(src, 'axis', -1))
-
-    def before_fit(self):
-        self._resolve()
-        self.count = 0
-        # start from empty gradients, whatever an earlier fit left (`validate` runs before_fit too, maybe before any opt)
-        if self.learn.opt is not None: self.learn.opt.zero_grad()
-
     def after_loss(self):
         "Give `loss_grad` DM's gradient normalised over the accumulated batch so far, and renormalise the gradients already accumulated"
         if not self.training or not len(self.learn.yb): return
@@ -119,13 +97,44 @@ class DMGradAccum(Callback):
         # the value stays the Learner's loss; the gradient w.r.t. the logits is c_i (softmax(z_i) - onehot(y_i)), DM's
         self.learn.loss_grad = dm_grad(x, ls, t, c, self.learn.loss_grad.detach())
 
-    def before_step(self):
-        "Skip the optimiser step (and zero_grad) until `n_acc` examples have been accumulated"
-        self.count += find_bs(self.learn.yb)
-        if self.count < self.n_acc: raise CancelBatchException()
-        self.count = 0
-
     def __repr__(self): return f"DMGradAccum(n_acc={self.n_acc}, {self.edf!r}, normalise={self.normalise!r})"
+
+# %% ../nbs/21_scaling.ipynb #27ff8d69
+@patch
+def _resolve(self:DMGradAccum):
+    "Take unset settings from the Learner's `EDFLoss`; refuse contradictions and double accumulation"
+    for cb in self.learn.cbs:
+        if isinstance(cb, GradientAccumulation):
+            raise ValueError("DMGradAccum does the accumulation itself: remove fastai's GradientAccumulation")
+        if isinstance(cb, DMCallback):
+            raise ValueError("DMGradAccum computes DM's gradient itself: remove DMCallback and pass its lam and beta (or edf) here")
+    src = self.learn.loss_func if isinstance(self.learn.loss_func, EDFLoss) else None
+    if self.edf is None:
+        if src is None: raise ValueError("DMGradAccum needs lam and beta (or edf), or an EDFLoss/DMLoss as the Learner's loss_func")
+        self.edf = src.edf
+    elif src is not None and src.edf != self.edf:
+        raise ValueError(f"the Learner's loss uses {src.edf!r} but DMGradAccum was given {self.edf!r}: pass the same λ, β or leave them unset")
+    for k, v in dict(normalise='batch', scope='global', ignore_index=-100, eps=DN_EPS).items():
+        if getattr(self, k) is None: setattr(self, k, getattr(src, k) if src is not None else v)
+    self._dm = EDFLoss(self.edf, self.normalise, ignore_index=self.ignore_index, scope=self.scope, eps=self.eps, check=False,
+                       axis=getattr(src, 'axis', -1))
+
+# %% ../nbs/21_scaling.ipynb #6ece82e9
+@patch
+def before_fit(self:DMGradAccum):
+    "Resolve the settings, reset the count and start from empty gradients"
+    self._resolve()
+    self.count = 0
+    # start from empty gradients, whatever an earlier fit left (`validate` runs before_fit too, maybe before any opt)
+    if self.learn.opt is not None: self.learn.opt.zero_grad()
+
+# %% ../nbs/21_scaling.ipynb #d6b58e23
+@patch
+def before_step(self:DMGradAccum):
+    "Skip the optimiser step (and zero_grad) until `n_acc` examples have been accumulated"
+    self.count += find_bs(self.learn.yb)
+    if self.count < self.n_acc: raise CancelBatchException()
+    self.count = 0
 
 # %% ../nbs/21_scaling.ipynb #e8700f2c
 class CPUMixedPrecision(MixedPrecision):

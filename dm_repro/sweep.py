@@ -200,6 +200,7 @@ def _check_sweep_dir(out:Path, sp:dict):
         try: out.mkdir(parents=True, exist_ok=True); atomic_write(f, json.dumps(sp, indent=1))
         except OSError as e: raise ValueError(f"cannot write to {out} ({e.strerror}): choose a writable results folder with --out") from None
 
+# %% ../nbs/06d_sweep.ipynb #3f011f40
 def _cli_args(device=None, threads=None, data_path=None, progress=False, allow_env_change=False)->list:
     a = []
     if device is not None: a += ['--device', str(device)]

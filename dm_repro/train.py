@@ -108,6 +108,7 @@ def n_iters(cfg:RunConfig, # the run's config
 _MODEL_HINTS = {'digits': 'mlp', 'mnist1d': 'mlp', 'fashion_mnist': 'fmnist_cnn or mlp', 'cifar10': 'resnet20 ... resnet110 or googlenet',
                 'cifar100': 'resnet20 ... resnet110', 'imdb': 'imdb_mlp', 'clothing1m': 'resnet50'}
 
+# %% ../nbs/06b_train.ipynb #0f9dd80e
 def _get_data(cfg:RunConfig, device=None, data_path=None):
     "`get_dls` for `cfg`, with a missing dataset or a bad `data_kw` turned into a one-line ValueError that says what to do"
     try:
@@ -124,6 +125,7 @@ def _get_data(cfg:RunConfig, device=None, data_path=None):
         raise ValueError(f"data_kw={cfg.data_kw} is not accepted by dataset {cfg.dataset!r} ({e}): remove that key, "
                          f"or see the loader's arguments in dm_repro.data") from None
 
+# %% ../nbs/06b_train.ipynb #3aab6515
 def _check_fits(model, dls, cfg:RunConfig):
     "Raise ValueError if `model` cannot classify a batch of `dls` into its classes; every random state is left as it was"
     py, npst = random.getstate(), np.random.get_state()

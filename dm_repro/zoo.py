@@ -295,4 +295,5 @@ def get_zoo_loss(name:str, # a key of `ZOO_LOSSES`
     if bad: raise ValueError(f"loss {name!r} takes no parameter {bad[0]!r}; it takes {list(ZOO_PARAMS[key] + common)}")
     return ZOO_LOSSES[key](**kwargs)
 
+# %% ../nbs/01a_zoo.ipynb #c9b8ec63
 _EDF_OPTS = ('ignore_index', 'scope', 'eps', 'check', 'weight', 'label_smoothing') # EDFLoss's options (and reduction, axis)
