@@ -141,6 +141,7 @@ def batch_indices(dl, # a fastai DataLoader, during iteration
 # %% ../nbs/02_callback.ipynb #4c21872f
 class LogRecorder(Callback):
     "Base of recorders whose logs cover one `fit`: `reset_logs` runs at its first `before_train`"
+    def __init__(self): super().__init__()  # no event functions in the signature
     def before_fit(self): self._reset = True  # fastai also fires before_fit in validate/get_preds: they keep the logs
     def before_train(self):
         if getattr(self, '_reset', False): self.reset_logs(); self._reset = False

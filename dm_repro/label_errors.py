@@ -39,6 +39,7 @@ class DynamicsRecorder(Callback):
     "Per epoch, p_i, the probability and logit margins and the DM weight of every training example; its given label and mean softmax"
     order, run_valid = WeightRecorder.order + 1, False
     _stateattrs = ('p_epochs', 'm_epochs', 'lm_epochs', 'w_epochs', 'prob_sum', 'y')
+    def __init__(self): super().__init__()  # takes no event functions: its signature shows no 22 `before_*=None`
 
     def before_fit(self):
         # fastai also fires before_fit in `validate`/`get_preds`: only a real training phase resets the logs

@@ -48,6 +48,7 @@ class GradRecorder(Callback):
     "Keep a flat copy of the (unscaled) parameter gradients at every optimiser step that happens (for tests on small models)"
     order, run_valid = MixedPrecision.order + 1, False
     _stateattrs = ('grads',)
+    def __init__(self): super().__init__()  # no event functions in the signature
     def before_fit(self): self.grads = []
     def before_step(self):
         self.grads.append(torch.cat([q.grad.detach().flatten().float().cpu() for q in self.learn.model.parameters()
