@@ -65,11 +65,15 @@ class RunConfig:
     eval_every:int=1 # evaluate and checkpoint every this many epochs (and after the last)
     seed:int=0 # seed of initialisation, batch order, dropout and augmentation
 
-    def __post_init__(self):
-        if self.epochs is None and self.iters is None: self.epochs = 20
-        for f in fields(self): setattr(self, f.name, _coerce(f.name, f.type, getattr(self, f.name)))
-        self.loss = self.loss.lower().replace('-', '_')
-        self.validate()
+    def __post_init__(self): _post_init(self)
+
+# %% ../nbs/06a_config.ipynb #5405f938
+def _post_init(cfg:RunConfig):
+    "`RunConfig.__post_init__`: default length, each field coerced to its type, the loss name normalised, then validated"
+    if cfg.epochs is None and cfg.iters is None: cfg.epochs = 20
+    for f in fields(cfg): setattr(cfg, f.name, _coerce(f.name, f.type, getattr(cfg, f.name)))
+    cfg.loss = cfg.loss.lower().replace('-', '_')
+    cfg.validate()
 
 # %% ../nbs/06a_config.ipynb #615e4b4e
 @patch
