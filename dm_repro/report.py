@@ -246,7 +246,7 @@ def paired(df:pd.DataFrame, # `run_frame` rows
            setting:str, # a `setting` label
            metric:str='final_test_acc', # the compared column
            min_seeds:int=3, # fewest paired seeds for a settled claim
-          )->dict: # a, b, setting, metric, n, diffs, mean, std, holds (seeds with A > B), verdict
+          )->dict: # a, b, setting, metric, n, seeds, diffs (in seed order), mean, std, holds (seeds with A > B), verdict
     "Per-seed differences A − B at one setting (runs paired by seed); 'A > B' settled only if it holds in every seed"
     d = df[df.setting == setting]
     x, y = (d[d.method == m].set_index('seed')[metric] for m in (a, b))
@@ -256,7 +256,7 @@ def paired(df:pd.DataFrame, # `run_frame` rows
     n, pos = len(diff), int((diff > 0).sum())
     verdict = ('no paired seeds' if n == 0 else f'{a} > {b}' if pos == n and n >= min_seeds else
                f'{b} > {a}' if pos == 0 and (diff < 0).all() and n >= min_seeds else 'not settled')
-    return dict(a=a, b=b, setting=setting, metric=metric, n=n, diffs=[round(v, 2) for v in diff], mean=diff.mean() if n else float('nan'),
+    return dict(a=a, b=b, setting=setting, metric=metric, n=n, seeds=[int(s) for s in diff.index], diffs=[round(v, 2) for v in diff], mean=diff.mean() if n else float('nan'),
                 std=diff.std() if n > 1 else float('nan'), holds=pos, verdict=verdict)
 
 # %% ../nbs/06e_report.ipynb #5508871e

@@ -7,7 +7,8 @@ and writes into results/table1_pairs100_init/:
               flipped labels fitted (%)
   paired.csv  per init and setting, DM (lambda 0.5 and 1) minus GCE and minus CCE, paired by seed: per-seed
               differences, mean, std, seeds where DM is ahead, verdict (settled only when it holds in every seed);
-              plus the rows init='default - kaiming': how much each margin moves with the init, per seed.
+              plus the rows init='default - kaiming': how much each margin moves with the init, per seed, and
+              verdicts_differ (True when the verdicts under the two inits are not the same).
 Usage (repository root):  python tools/table1_pairs100_init.py
 """
 import argparse, json, warnings
@@ -49,18 +50,13 @@ def paired_table(df:pd.DataFrame)->pd.DataFrame:
             for b in ('GCE', 'CCE'):
                 per = {i: paired(df[df.init == i], dm, b, s) for i in ('default', 'kaiming')}
                 for i, p in per.items(): rows.append(dict(init=i) | p)
-                d, k = (pd.Series(per[i]['diffs'], index=_seeds(df, i, s, dm, b)) for i in ('default', 'kaiming'))
+                d, k = (pd.Series(per[i]['diffs'], index=per[i]['seeds']) for i in ('default', 'kaiming'))
                 move = (d - k).dropna()
                 rows.append(dict(init='default - kaiming', a=dm, b=b, setting=s, metric='final_test_acc', n=len(move),
-                                 diffs=[round(v, 2) for v in move], mean=move.mean(), std=move.std(),
-                                 holds=int((move > 0).sum()), verdict=''))
+                                 seeds=[int(x) for x in move.index], diffs=[round(v, 2) for v in move], mean=move.mean(),
+                                 std=move.std(), holds=int((move > 0).sum()), verdict='',
+                                 verdicts_differ=per['default']['verdict'] != per['kaiming']['verdict']))
     return pd.DataFrame(rows)
-
-def _seeds(df, i, s, a, b):
-    "The seeds `paired` pairs for (init, setting, a, b), in its order"
-    d = df[(df.init == i) & (df.setting == s)]
-    x, y = (set(d[d.method == m].seed) for m in (a, b))
-    return sorted(x & y)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -72,7 +68,7 @@ def main():
                                                        "(dm_repro_sweep configs/table1_pairs100_init.json --out results/table1_pairs100_init)")
     t, pt = cell_table(df), paired_table(df)
     t.to_csv(Path(a.init) / 'table.csv', index=False)
-    pt.assign(diffs=pt.diffs.map(json.dumps)).to_csv(Path(a.init) / 'paired.csv', index=False)
+    pt.assign(diffs=pt.diffs.map(json.dumps), seeds=pt.seeds.map(json.dumps)).to_csv(Path(a.init) / 'paired.csv', index=False)
     print(t[['init', 'setting', 'method', 'n_seeds', 'final_test_acc_mean', 'final_test_acc_std']].round(2).to_string(index=False))
     print(pt[['init', 'setting', 'a', 'b', 'n', 'diffs', 'mean', 'std', 'holds', 'verdict']].round(2).to_string(index=False))
 
