@@ -29,6 +29,16 @@ FILES = 'README_files'
 _re_nblink = re.compile(r'\]\((?!https?:|mailto:|#)([^)\s#]+\.ipynb)(#[^)\s]*)?\)')
 _re_img = re.compile(r'(!\[[^\]]*\]\()(?!https?:|data:|/)([^)\s]+)(\))')
 
+def link_notebooks(pnb:dict, url) -> dict:
+    "Point `[text](page.ipynb#anchor)` links at `url(page.ipynb)` in markdown cells and in the Markdown outputs of code cells"
+    sub = lambda t: _re_nblink.sub(lambda m: f'](' + url(m.group(1)) + (m.group(2) or '') + ')', t)
+    for c in pnb['cells']:
+        if c['cell_type'] == 'markdown': c['source'] = sub(''.join(c['source']))
+        for o in c.get('outputs', []):   # generated summaries (display(Markdown(...))) link pages too
+            t = o.get('data', {}).get('text/markdown')
+            if t is not None: o['data']['text/markdown'] = sub(''.join(t))
+    return pnb
+
 def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
     "Markdown text and {relative file name: bytes} for README built from notebook `nb`"
     from nbdev.processors import FilterDefaults
@@ -39,12 +49,11 @@ def render_readme(nb:Path, dest:Path, cfg) -> tuple[str, dict]:
         pnb = json.loads((Path(d)/nb.name).read_text(encoding='utf-8'))
     quartoise(pnb, 'md')
     site = site_url(cfg)
+    link_notebooks(pnb, lambda p: site + _nbpath2html(Path(p)).as_posix())
     for c in pnb['cells']:
         if c['cell_type'] != 'markdown': continue
-        src = _re_nblink.sub(lambda m: f']({site}{_nbpath2html(Path(m.group(1))).as_posix()}{m.group(2) or ""})',
-                             c['source'])
         rel = lambda p: os.path.relpath((nb.parent/p).resolve(), dest.parent.resolve()).replace(os.sep, '/')
-        c['source'] = _re_img.sub(lambda m: m.group(1) + rel(m.group(2)) + m.group(3), src)
+        c['source'] = _re_img.sub(lambda m: m.group(1) + rel(m.group(2)) + m.group(3), c['source'])
     md, res = export(exporter('markdown'), pnb, {'output_files_dir': FILES, 'unique_key': 'README'})
     md = '\n'.join(l.rstrip() for l in md.splitlines())
     md = re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
