@@ -9,7 +9,8 @@ Writes into results/table1_pairs100_sensitivity/:
               fitted (%), and for the main testbed the mean, std and range over its seeds;
   paired.csv  one row per (testbed, setting, pair) for DM (lambda 0.5 and 1) minus GCE and minus CCE: the seed-0
               difference in final test accuracy (points), the main table's per-seed differences, mean and verdict,
-              and whether the testbed's difference has the sign of the main table's mean (`same_sign`).
+              whether the testbed's difference has the sign of the main table's mean (`same_sign`), and whether
+              the margin keeps that sign at every other testbed (`sign_kept`, empty while one has not run).
 
 Usage (repository root):  python tools/table1_pairs100_sensitivity.py
 """
@@ -74,7 +75,12 @@ def tables(main:Path, sens:Path)->tuple:
                 diff = x.item() - y.item() if len(x) and len(y) else np.nan
                 prs.append(dict(testbed=tb, **base, diff_s0=diff,
                                 same_sign=bool(np.sign(diff) == np.sign(pm['mean'])) if np.isfinite(diff) else None))
-    return table, pd.DataFrame(prs)
+    pr = pd.DataFrame(prs)
+    # per margin: does it keep the main table's sign at every other testbed (None while one has not run)
+    other = pr[pr.testbed != MAIN].groupby(['setting', 'pair'], sort=False).same_sign
+    kept = {k: (bool(v.all()) if v.notna().all() and len(v) == pr.testbed.nunique() - 1 else None) for k, v in other}
+    pr['sign_kept'] = [kept.get((st, pa)) for st, pa in zip(pr.setting, pr.pair)]
+    return table, pr
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
