@@ -28,14 +28,19 @@ def launch_cpu(script, # path of the Python script that every process runs
                *args, # its command-line arguments
                nproc:int=2, # number of processes
                timeout:float=300, # seconds before the launch is killed
+               tries:int=2, # launches before giving up: a gloo process can abort while it shuts down
               )->str:
     "Run `script` in `nproc` local CPU processes with torchrun (gloo backend), as a multi-GPU launch would; its stdout"
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': '', 'ACCELERATE_USE_CPU': '1'}
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
-           '--master_addr=127.0.0.1', f'--master_port={free_port()}', str(script), *map(str, args)]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed (exit {r.returncode}):\n{(r.stdout + r.stderr)[-4000:]}")
-    return r.stdout
+    fails = []
+    for i in range(tries):
+        cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
+               '--master_addr=127.0.0.1', f'--master_port={free_port()}', str(script), *map(str, args)]
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        # a failed launch is retried from scratch (every process rewrites its output), and said so in the log
+        if not r.returncode: return ''.join(f'launch {k+1} of {tries} failed (exit {c}); relaunched\n' for k, c in enumerate(fails)) + r.stdout
+        fails.append(r.returncode)
+    raise RuntimeError(f"{' '.join(cmd)} failed {tries} times (exits {fails}); the last one:\n{(r.stdout + r.stderr)[-4000:]}")
 
 def grad_learner(bs:int=64, # batch size (per process under DDP)
                  loss_func=None, # default: DMLoss(1, 16)
@@ -93,6 +98,7 @@ def ddp_check(out, # folder where process k writes `rank{k}.pt`
     res = {'world_size': ws, 'backend': dist.get_backend(), 'raw': _raw_grads(x, y, dev, lam, beta),
            'fastai': _fastai_grads(b, n, dev, lam, beta, epochs)}
     torch.save(res, Path(out)/f'rank{rank}.pt')
+    dist.barrier()                                   # every process has saved before any shuts its group down
     dist.destroy_process_group()
 
 if __name__ == '__main__': ddp_check(sys.argv[1])
