@@ -32,8 +32,9 @@ def launch_cpu(script, # path of the Python script that every process runs
               )->str:
     "Run `script` in `nproc` local CPU processes with torchrun (gloo backend), as a multi-GPU launch would; its stdout"
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': '', 'ACCELERATE_USE_CPU': '1'}
+    if not (isinstance(tries, int) and tries >= 1): raise ValueError(f"tries={tries!r} must be an integer >= 1")
     fails = []
-    for i in range(tries):
+    for _ in range(tries):
         cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', f'--nproc_per_node={nproc}',
                '--master_addr=127.0.0.1', f'--master_port={free_port()}', str(script), *map(str, args)]
         r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)

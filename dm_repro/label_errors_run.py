@@ -126,10 +126,10 @@ def _train_data(learn):
                 n_classes=learn.dls.n_classes)
 
 # %% ../nbs/30a_label_errors_run.ipynb #f8e2a541
-def _recorded_run(cfg, device):
+def _recorded_run(cfg, device, data_path=None):
     "Train `cfg` with a `DynamicsRecorder`; (learner, recorder, seconds, test accuracy)"
     rec = DynamicsRecorder()
-    learn = get_learner(cfg, device=device, cbs=[rec])
+    learn = get_learner(cfg, device=device, cbs=[rec], data_path=data_path)
     t = time.perf_counter()
     with learn.no_logging(), learn.no_bar(): learn.fit(learn.n_epoch_total)
     sec = time.perf_counter() - t
@@ -170,19 +170,19 @@ def _retrain_rows(config, s, base, dm, d, seed, device):
     return rows
 
 # %% ../nbs/30a_label_errors_run.ipynb #737bcec7
-def _setting_rows(config, s, seed, beta, device):
+def _setting_rows(config, s, seed, beta, device, data_path=None):
     "Every method's row for one setting and seed"
     base, dm = {**config['base'], 'seed': seed, 'noise_seed': seed}, {**config.get('dm', {}), 'beta': beta}
     rows, d = [], None
     for run in RUNS:
         if run not in config['methods']: continue
         cfg = _setting_cfg(base, dm, s, run)
-        learn, rec, sec, acc = _recorded_run(cfg, device)
+        learn, rec, sec, acc = _recorded_run(cfg, device, data_path)
         d = d or _train_data(learn)
         for m in config['methods'][run]:
             _, sc = rank_label_errors(rec, m, upto=first_drop_epoch(cfg) if m in EARLY else None)
             rows.append(_row(f'{run}_{m}', run, sc, d, None, sec, 1, test_acc=acc, beta=beta if run == 'dm' else None))
-    if d is None: d = _train_data(get_learner(_setting_cfg(base, dm, s, 'cce')))
+    if d is None: d = _train_data(get_learner(_setting_cfg(base, dm, s, 'cce'), data_path=data_path))
     rows += _retrain_rows(config, s, base, dm, d, seed, device)
     i = d['info']
     cols = dict(dataset=s['dataset'], noise=s['noise'], rate=s['rate'], seed=seed,
@@ -191,13 +191,13 @@ def _setting_rows(config, s, seed, beta, device):
     return [{**cols, **r} for r in rows]
 
 # %% ../nbs/30a_label_errors_run.ipynb #2ff8c707
-def _beta_for(config, s, device, cache):
+def _beta_for(config, s, device, cache, data_path=None):
     "DM's beta for setting `s`: fixed in config['dm'], or chosen by `select_beta` on seed 0's noisy hold-out (cached)"
     if not config.get('beta_grid'): return config.get('dm', {}).get('beta'), None
     base = {**config['base'], 'seed': 0, 'noise_seed': 0}
     def make():
         t = time.perf_counter()
-        d = _train_data(get_learner(_setting_cfg(base, {**config['dm'], 'beta': 0}, s, 'cce')))
+        d = _train_data(get_learner(_setting_cfg(base, {**config['dm'], 'beta': 0}, s, 'cce'), data_path=data_path))
         b, acc = select_beta(_setting_cfg(base, {**config['dm'], 'beta': 0}, s, 'dm'), d['x'], d['y'], d['n_classes'],
                              grid=config['beta_grid'], k=max(2, config.get('k_folds') or 5), seed=0, device=device)
         return dict(setting=_setting_name(s), beta=b, noisy_holdout_acc={str(k): v for k, v in acc.items()},
@@ -211,6 +211,7 @@ def detection_table(config:dict, # see `check_config` and configs/label_errors.j
                     verbose:bool=False, # print one line per setting and seed
                     cache_dir=None, # folder keeping each part, keyed on config and code, so that a run resumes
                     include_not_run:bool=False, # also run config['not_run']['settings']
+                    data_path=None, # folder of the datasets read from disk (Fashion-MNIST: default Debian's)
                    )->tuple:
     "(rows, beta selections) of the label-error detection benchmark: every method on every setting and seed"
     config = check_config(config)
@@ -220,10 +221,10 @@ def detection_table(config:dict, # see `check_config` and configs/label_errors.j
     settings = config['settings'] + (config.get('not_run', {}).get('settings', []) if include_not_run else [])
     rows, sels = [], []
     for s in settings:
-        beta, sel = _beta_for(config, s, device, cache)
+        beta, sel = _beta_for(config, s, device, cache, data_path)
         if sel: sels.append(sel)
         for seed in config.get('seeds', [0]):
-            new = _cached(cache('rows', s, seed), lambda: _setting_rows(config, s, seed, beta, device))
+            new = _cached(cache('rows', s, seed), lambda: _setting_rows(config, s, seed, beta, device, data_path))
             if verbose:
                 print(seed, _setting_name(s), ' '.join(f"{r['method']}={r['auroc']:.3f}" for r in new), flush=True)
             rows += new
@@ -273,6 +274,7 @@ def main(config:str='configs/label_errors.json', # the benchmark's config (JSON)
          device:str='cpu', # device of every run
          threads:int=1, # torch CPU threads
          include_not_run:bool=False, # also run the settings the config lists under not_run
+         data_path:str=None, # folder of the datasets read from disk (Fashion-MNIST: default Debian's dataset-fashion-mnist)
         ):
     "Run the label-error detection benchmark; write `table.csv` with its config, seeds, commit and environment"
     cfg = _checked_config(config, threads)
@@ -281,13 +283,18 @@ def main(config:str='configs/label_errors.json', # the benchmark's config (JSON)
     info = dict(config=cfg, config_file=str(config), seeds=cfg.get('seeds', [0]), commit=_commit(),
                 code_hash=code_hash(),
                 command=f"dm_repro_label_errors --config {config} --out {out} --device {device} --threads {threads}"
-                        + (" --include_not_run" if include_not_run else ''), status='running')
+                        + (" --include_not_run" if include_not_run else '') + (f" --data_path {data_path}" if data_path else ''),
+                status='running')
     rows, sels = [], []
     try:
         rows, sels = detection_table(cfg, device=device, verbose=True, cache_dir=o/'parts',
-                                     include_not_run=include_not_run)
+                                     include_not_run=include_not_run, data_path=data_path)
         info['status'] = 'done'
-    except BaseException as e: info['status'] = f'failed: {type(e).__name__}: {e}'; raise
+    except BaseException as e:
+        info['status'] = f'failed: {type(e).__name__}: {e}'
+        # a missing dataset or a bad setting: one line that says what to do (finished parts are kept: rerun to resume)
+        if isinstance(e, ValueError): raise SystemExit(f"dm_repro_label_errors: {e}") from None
+        raise
     finally:
         info.update(total_seconds=round(time.perf_counter() - t, 1),
                     **{p: _version(p) for p in ('torch', 'fastai', 'cleanlab', 'scikit-learn')},
